@@ -1,0 +1,216 @@
+"""Settings shared by every command (`serve`, `worker`, `keys`, `generate`).
+
+Values come, lowest precedence first, from the defaults below, an optional TOML file (`--config FILE` or
+`ORCHESTRION_CONFIG`), `ORCHESTRION_*` environment variables, and finally explicit command-line overrides. Every
+command builds its settings with :func:`load_settings`, so `keys create` writes where `serve` reads.
+
+The TOML file holds what does not fit in environment variables: served models and aliases::
+
+    data_dir = "/srv/orchestrion"
+    max_queued_per_key = 50
+
+    [models."orchestrion/composer"]
+    engine = "composer"
+    credits = 1
+
+    [aliases]
+    "google/lyria2" = "orchestrion/composer"
+
+This module owns parsing and validation only; it imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+__all__ = ["ConfigError", "ModelConfig", "Settings", "load_settings"]
+
+ENV_PREFIX = "ORCHESTRION_"
+DEFAULT_MODELS: dict[str, dict[str, Any]] = {"orchestrion/composer": {"engine": "composer"}}
+DEFAULT_ALIASES: dict[str, str] = {"google/lyria2": "orchestrion/composer"}
+
+
+class ConfigError(ValueError):
+    """The configuration file or an environment variable holds an invalid value."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One served model id and the engine behind it."""
+
+    id: str
+    engine: str
+    #: Credits charged when a generation is created (refunded if it ends in ``error``).
+    credits: int = 1
+    #: Engine options from the TOML table (``source``, ``max_batch``, ``device`` ...), passed to the engine as-is.
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def short_name(self) -> str:
+        """The suffix of generation ids: ``google/lyria2`` -> ``lyria2``."""
+        return self.id.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("orchestrion-data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Worker processes started by `serve`; ``None`` means one per CPU.
+    workers: int | None = None
+    #: Secret for signed file URLs; read from ``<data_dir>/secret.key`` (created on first use) when unset.
+    secret: str | None = None
+    #: Lifetime of signed file URLs.
+    url_ttl_seconds: int = 24 * 3600
+    #: Base URL clients reach this server by, used for absolute file links; derived from the request when unset.
+    public_url: str | None = None
+    database_url: str | None = None
+    storage_url: str | None = None
+    lease_seconds: float = 30.0
+    max_attempts: int = 3
+    max_queued_per_key: int = 100
+    max_queued_total: int = 10_000
+    #: Optional default credit quota for keys created without one (``None``: unlimited).
+    default_key_quota: int | None = None
+    max_body_bytes: int = 1024 * 1024
+    log_json: bool = False
+    log_level: str = "info"
+    models: Mapping[str, ModelConfig] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "orchestrion.db"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    def resolve_model(self, model_id: str) -> ModelConfig | None:
+        """The model behind ``model_id``, following one level of alias."""
+        target = self.aliases.get(model_id, model_id)
+        return self.models.get(target)
+
+    def served_ids(self) -> list[str]:
+        """Every id a client may send: models and aliases, sorted."""
+        return sorted({*self.models, *self.aliases})
+
+    def with_overrides(self, **overrides: Any) -> "Settings":
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if "data_dir" in values:
+            values["data_dir"] = Path(values["data_dir"])
+        return dataclasses.replace(self, **values)
+
+
+_FIELD_TYPES: dict[str, type] = {
+    "data_dir": Path,
+    "host": str,
+    "port": int,
+    "workers": int,
+    "secret": str,
+    "url_ttl_seconds": int,
+    "public_url": str,
+    "database_url": str,
+    "storage_url": str,
+    "lease_seconds": float,
+    "max_attempts": int,
+    "max_queued_per_key": int,
+    "max_queued_total": int,
+    "default_key_quota": int,
+    "max_body_bytes": int,
+    "log_json": bool,
+    "log_level": str,
+}
+
+
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    kind = _FIELD_TYPES[name]
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if kind in (int, float) and isinstance(raw, bool):
+            raise ValueError(raw)
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: {name} must be {kind.__name__}, got {raw!r}") from None
+    if kind in (int, float) and value < 0:
+        raise ConfigError(f"{source}: {name} must not be negative, got {raw!r}")
+    return value
+
+
+def _parse_models(table: Any, source: str) -> dict[str, ModelConfig]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [models] must be a table of tables")
+    models = {}
+    for model_id, spec in table.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("engine"), str):
+            raise ConfigError(f"{source}: [models.{model_id!r}] needs engine = \"...\"")
+        options = {k: v for k, v in spec.items() if k not in {"engine", "credits"}}
+        credits = spec.get("credits", 1)
+        if not isinstance(credits, int) or credits < 0:
+            raise ConfigError(f"{source}: [models.{model_id!r}] credits must be a non-negative integer")
+        models[model_id] = ModelConfig(id=model_id, engine=spec["engine"], credits=credits, options=options)
+    return models
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build settings from defaults, TOML file, ``ORCHESTRION_*`` variables and ``overrides`` (highest)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    models = {mid: ModelConfig(id=mid, **spec) for mid, spec in DEFAULT_MODELS.items()}
+    aliases = dict(DEFAULT_ALIASES)
+
+    path = config_file or env.get(ENV_PREFIX + "CONFIG")
+    if path:
+        source = str(path)
+        try:
+            with open(path, "rb") as fh:
+                doc = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+        for key, raw in doc.items():
+            if key == "models":
+                models = _parse_models(raw, source)
+            elif key == "aliases":
+                if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+                    raise ConfigError(f"{source}: [aliases] maps ids to model ids (strings)")
+                aliases = dict(raw)
+            elif key in _FIELD_TYPES:
+                values[key] = _coerce(key, raw, source)
+            else:
+                raise ConfigError(f"{source}: unknown setting {key!r}")
+
+    for name in _FIELD_TYPES:
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw is not None and raw != "":
+            values[name] = _coerce(name, raw, ENV_PREFIX + name.upper())
+
+    for name, raw in overrides.items():
+        if raw is None:
+            continue
+        if name not in _FIELD_TYPES:
+            raise ConfigError(f"unknown setting {name!r}")
+        values[name] = _coerce(name, raw, "command line")
+
+    for alias, target in aliases.items():
+        if target not in models:
+            raise ConfigError(f"alias {alias!r} points at unknown model {target!r}")
+    return Settings(models=models, aliases=aliases, **values)

@@ -1,0 +1,127 @@
+"""The engine contract: what every engine (built-in or plugin) promises the workers.
+
+An engine declares the engine name it registers under, is built once per worker process with the options from its
+model's TOML table, loads its heavy state once (:meth:`Engine.load`), and turns a batch of
+:class:`GenerationRequest` into one :class:`GenerationResult` (or an exception) per request, reporting progress as
+it goes. Audio is ``float32`` with shape ``(frames, channels)`` and its sample rate carried beside it.
+
+Nothing here knows about HTTP, the job store or storage: workers own those seams.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Sequence
+
+if TYPE_CHECKING:  # numpy is a dependency, but keep `import orchestrion` light
+    import numpy as np
+
+__all__ = [
+    "Engine",
+    "EngineError",
+    "EngineUnavailable",
+    "Extra",
+    "GenerationRequest",
+    "GenerationResult",
+    "InvalidRequest",
+    "ProgressCallback",
+]
+
+#: ``progress(index, fraction)``: request ``index`` of the batch is ``fraction`` (0.0-1.0) done.
+ProgressCallback = Callable[[int, float], None]
+
+
+class EngineError(Exception):
+    """A generation failed inside an engine; the message is shown to the client as-is."""
+
+    name = "engine_error"
+
+
+class InvalidRequest(EngineError):
+    """A request's parameters cannot be served by this engine (bad key name, duration too long ...)."""
+
+    name = "invalid_request"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class EngineUnavailable(EngineError):
+    """The engine cannot run here: an optional install or its weights are missing."""
+
+    name = "engine_unavailable"
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    negative_prompt: str = ""
+    seed: int = 0
+    #: Seconds of audio wanted.
+    duration: float = 30.0
+    #: Served model id the client asked for (after alias resolution the engine may serve several).
+    model: str = ""
+    #: Further validated parameters: ``bpm``, ``key``, ``loop`` and engine-specific ones.
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A file returned beside the track: bytes as they are (MIDI), or audio to be encoded like the track (stems)."""
+
+    #: Relative file name: ``"score.mid"``, ``"stems/strings"`` (audio extras get the track's extension).
+    name: str
+    data: bytes | None = None
+    content_type: str = "application/octet-stream"
+    audio: "np.ndarray | None" = None
+
+
+@dataclass
+class GenerationResult:
+    audio: "np.ndarray"
+    sample_rate: int
+    extras: list[Extra] = field(default_factory=list)
+    #: Anything worth keeping about the run: interpreted brief, chosen tempo and key ...
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine(abc.ABC):
+    """Base of every engine. Subclasses set :attr:`name` and implement :meth:`generate`."""
+
+    #: Registry name, as written in ``engine = "..."`` of a model table.
+    name: ClassVar[str]
+    #: Most requests one :meth:`generate` call accepts; workers claim up to this many jobs at once.
+    max_batch: int = 1
+    #: Longest and shortest duration in seconds this engine accepts.
+    min_duration: float = 1.0
+    max_duration: float = 300.0
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.options = dict(options or {})
+        if "max_batch" in self.options:
+            self.max_batch = int(self.options["max_batch"])
+
+    def load(self) -> None:
+        """Load heavy state (SoundFont, weights) once; called before the first :meth:`generate`."""
+
+    def validate(self, request: GenerationRequest) -> None:
+        """Raise :class:`InvalidRequest` if this engine cannot serve ``request``. Must be cheap."""
+        if not self.min_duration <= request.duration <= self.max_duration:
+            raise InvalidRequest(
+                "duration", f"must be between {self.min_duration:g} and {self.max_duration:g} seconds"
+            )
+
+    def describe(self) -> dict[str, Any]:
+        """What `/v1/models` shows about this engine beyond its name."""
+        return {"max_batch": self.max_batch, "max_duration": self.max_duration}
+
+    @abc.abstractmethod
+    def generate(
+        self, requests: Sequence[GenerationRequest], progress: ProgressCallback
+    ) -> list[GenerationResult | BaseException]:
+        """Generate one result per request, in order; a failed item is returned as its exception."""
+
+    def close(self) -> None:
+        """Release resources (called when the worker stops)."""

@@ -1,0 +1,158 @@
+"""The job store interface every backend implements (SQLite embedded, PostgreSQL scaled out).
+
+The store is the queue and the source of truth: creation with admission control and credit charging, leased
+claims, heartbeats, fenced completion (only the current lease owner of the current attempt may finish a job, so a
+worker that lost its lease can never write a second result), expiry of stalled leases, and API keys.
+
+All methods are synchronous and safe to call from several threads and processes at once. The shared conformance
+suite in ``tests/conformance`` runs against every implementation.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, Sequence
+
+from .models import ApiKey, FileRef, Job, JobStatus, NewJob
+
+__all__ = [
+    "JobStore",
+    "QueueFull",
+    "QuotaExceeded",
+    "StoreError",
+    "StoreUnavailable",
+    "TooManyQueued",
+]
+
+
+class StoreError(Exception):
+    """Base of the store's errors."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or is locked past the timeout (the API answers 503)."""
+
+
+class QueueFull(StoreError):
+    """The whole queue holds ``max_queued_total`` jobs (503)."""
+
+
+class TooManyQueued(StoreError):
+    """This key already has ``max_queued_per_key`` jobs waiting (429)."""
+
+
+class QuotaExceeded(StoreError):
+    """Creating the job would take the key past its credit quota (403)."""
+
+
+class JobStore(abc.ABC):
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def migrate(self) -> int:
+        """Apply pending numbered migrations (safe when several processes start together); return the version."""
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store answers a trivial query."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+    # -- jobs: API side ----------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_job(self, job: NewJob, *, max_queued_per_key: int, max_queued_total: int) -> Job:
+        """Insert a queued job and charge ``job.credits`` to its key, atomically.
+
+        Raises :class:`QueueFull`, :class:`TooManyQueued` or :class:`QuotaExceeded` and then changes nothing.
+        """
+
+    @abc.abstractmethod
+    def get_job(self, job_id: str, key_id: str | None = None) -> Job | None:
+        """The job, or ``None`` if unknown or (when ``key_id`` is given) owned by another key."""
+
+    @abc.abstractmethod
+    def queue_position(self, job: Job) -> int | None:
+        """Jobs ahead of a queued ``job`` for the same engine model (0 = next); ``None`` if not queued."""
+
+    # -- jobs: worker side -------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def claim_jobs(
+        self, worker_id: str, engine_models: Sequence[str], *, limit: int = 1, lease_seconds: float
+    ) -> list[Job]:
+        """Lease up to ``limit`` oldest queued jobs of one engine model among ``engine_models``.
+
+        Claimed jobs become ``generating`` with ``attempts + 1``, ``lease_owner = worker_id`` and a lease that
+        expires ``lease_seconds`` from now. Jobs of one call share one engine model (so they can form a batch).
+        Expired leases are returned to the queue first (see :meth:`requeue_expired`).
+        """
+
+    @abc.abstractmethod
+    def heartbeat(
+        self, job_id: str, worker_id: str, *, lease_seconds: float, progress: float | None = None
+    ) -> bool:
+        """Extend the lease (and record progress); ``False`` if ``worker_id`` no longer holds the job."""
+
+    @abc.abstractmethod
+    def complete_job(
+        self,
+        job_id: str,
+        worker_id: str,
+        *,
+        files: Sequence[FileRef],
+        audio_seconds: float,
+        engine_seconds: float,
+        info: dict[str, Any] | None = None,
+    ) -> bool:
+        """Mark the job ``completed`` with its files; ``False`` (and no change) if the lease was lost."""
+
+    @abc.abstractmethod
+    def fail_job(
+        self, job_id: str, worker_id: str, *, error_name: str, error_message: str, retry: bool = False
+    ) -> bool:
+        """Fail the current attempt. With ``retry`` and attempts left the job is queued again; otherwise it
+        ends ``error`` and its credits are refunded. ``False`` (and no change) if the lease was lost."""
+
+    @abc.abstractmethod
+    def release_job(self, job_id: str, worker_id: str) -> bool:
+        """Hand a claimed job back to the queue without counting the attempt (graceful shutdown)."""
+
+    @abc.abstractmethod
+    def requeue_expired(self, now: float | None = None) -> int:
+        """Return jobs whose lease expired to the queue, or end them ``error`` (refunded) after the last
+        attempt with a message saying the worker was lost. Returns how many jobs changed."""
+
+    # -- observation -------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def count_by_status(self) -> dict[JobStatus, int]:
+        """Jobs in each status (every status present, zero included)."""
+
+    @abc.abstractmethod
+    def queue_depth(self, engine_model: str | None = None) -> int:
+        """Queued jobs (for one engine model, or all)."""
+
+    @abc.abstractmethod
+    def completion_stats(self, buckets: Sequence[float]) -> dict[str, Any]:
+        """Aggregates over completed jobs for `/metrics`:
+
+        ``{"time_to_audio": {"buckets": [cumulative counts per bucket bound], "count": n, "sum": s},
+           "real_time_factor": {engine_model: {"audio_seconds": a, "engine_seconds": e, "count": n}}}``
+        where time-to-audio is ``completed_at - created_at``.
+        """
+
+    # -- keys --------------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_key(self, *, key_id: str, name: str, key_hash: str, prefix: str, quota: int | None) -> ApiKey:
+        """Store a new key by its hash (the key itself is never stored)."""
+
+    @abc.abstractmethod
+    def key_by_hash(self, key_hash: str) -> ApiKey | None: ...
+
+    @abc.abstractmethod
+    def list_keys(self) -> list[ApiKey]: ...
+
+    @abc.abstractmethod
+    def revoke_key(self, key_id_or_prefix: str) -> ApiKey | None:
+        """Revoke by id or unique prefix; ``None`` if no key matches."""
+
+    @abc.abstractmethod
+    def count_keys(self) -> int: ...
