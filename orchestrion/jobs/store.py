@@ -139,6 +139,17 @@ class JobStore(abc.ABC):
         where time-to-audio is ``completed_at - created_at``.
         """
 
+    # -- workers ---------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def record_worker(self, worker_id: str, *, engine_models: Sequence[str], state: str) -> None:
+        """Upsert a worker's presence: ``state`` is ``"loading"``, ``"ready"`` or ``"stopped"``; ``seen_at`` = now.
+        Workers call it on start, after loading engines, periodically while alive and when they stop."""
+
+    @abc.abstractmethod
+    def live_workers(self, max_age_seconds: float) -> list[dict[str, Any]]:
+        """Workers seen within ``max_age_seconds`` and not stopped:
+        ``[{"worker_id", "engine_models": [...], "state", "seen_at"}]``."""
+
     # -- keys --------------------------------------------------------------------------------------------------
     @abc.abstractmethod
     def create_key(self, *, key_id: str, name: str, key_hash: str, prefix: str, quota: int | None) -> ApiKey:

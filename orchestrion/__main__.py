@@ -1,0 +1,3 @@
+from orchestrion.cli import main
+
+main()
