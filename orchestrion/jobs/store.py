@@ -116,6 +116,13 @@ class JobStore(abc.ABC):
     def release_job(self, job_id: str, worker_id: str) -> bool:
         """Hand a claimed job back to the queue without counting the attempt (graceful shutdown)."""
 
+    def wait_for_jobs(self, timeout: float) -> None:
+        """Block up to ``timeout`` seconds or until new work may be queued (backends that can be woken, such as
+        PostgreSQL's LISTEN/NOTIFY or SQLite's data version, return early). Idle workers call this between claims."""
+        import time
+
+        time.sleep(timeout)
+
     @abc.abstractmethod
     def requeue_expired(self, now: float | None = None) -> int:
         """Return jobs whose lease expired to the queue, or end them ``error`` (refunded) after the last

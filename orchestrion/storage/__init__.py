@@ -2,3 +2,17 @@
 
 Owns where bytes live and how a link to them is made and checked. Must not touch the job store or engines.
 """
+
+from .base import Storage, validate_key
+
+__all__ = ["Storage", "open_storage", "validate_key"]
+
+
+def open_storage(settings) -> Storage:  # noqa: ANN001 - Settings; kept import-light
+    """The storage the settings name: ``storage_url`` (``file:///path`` or, later, ``s3://bucket``) or the data folder."""
+    url = settings.storage_url
+    if url and not url.startswith("file://"):
+        raise ValueError(f"unsupported storage URL {url!r}: use file:///path")
+    from .local import LocalStorage
+
+    return LocalStorage(url[len("file://"):] if url else settings.files_dir)

@@ -1,0 +1,85 @@
+"""What every route needs, built once per application: settings, store, storage, URL signer, key authenticator,
+engine validators and request counters.
+
+Routes reach it as ``request.app.state.orchestrion`` (see :func:`api_context`), a plain attribute read that costs
+less than a dependency on the poll path.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+
+from ..config import ModelConfig, Settings
+from ..engines import Engine, EngineUnavailable, engine_class
+from ..jobs.store import JobStore
+from ..storage.base import Storage
+from ..storage.signing import UrlSigner
+from .auth import KeyAuthenticator
+from .metrics import RequestMetrics
+from .middleware import KEY_ID_SCOPE
+
+if TYPE_CHECKING:
+    from ..jobs.models import ApiKey
+
+__all__ = ["ApiContext", "EngineCache", "api_context"]
+
+
+class EngineCache:
+    """One engine instance per served model, built without loading (cheap) so the API can call ``validate`` and
+    ``describe``. An engine that cannot be built is remembered with its reason, so `/v1/models` can show it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._engines: dict[str, Engine | EngineUnavailable] = {}
+
+    def get(self, model: ModelConfig) -> Engine:
+        """The engine behind ``model``; :class:`EngineUnavailable` (with the reason) when it cannot be built."""
+        entry = self._engines.get(model.id)
+        if entry is None:
+            with self._lock:
+                entry = self._engines.get(model.id)
+                if entry is None:
+                    entry = self._engines[model.id] = self._build(model)
+        if isinstance(entry, EngineUnavailable):
+            raise entry
+        return entry
+
+    @staticmethod
+    def _build(model: ModelConfig) -> Engine | EngineUnavailable:
+        try:
+            return engine_class(model.engine)(model.options)
+        except EngineUnavailable as exc:
+            return exc
+        except Exception as exc:  # a plugin's constructor is third-party code: report it, never crash the API
+            return EngineUnavailable(f"engine {model.engine!r} could not be set up: {type(exc).__name__}: {exc}")
+
+
+@dataclass
+class ApiContext:
+    settings: Settings
+    store: JobStore
+    storage: Storage
+    signer: UrlSigner
+    auth: KeyAuthenticator
+    engines: EngineCache = field(default_factory=EngineCache)
+    metrics: RequestMetrics = field(default_factory=RequestMetrics)
+    #: Workers count as live when seen within this many seconds (`/ready`, `/metrics`).
+    worker_max_age: float = 30.0
+
+    def authenticate(self, request: Request) -> "ApiKey":
+        key = self.auth.authenticate(request.headers.get("authorization"))
+        request.scope[KEY_ID_SCOPE] = key.id
+        return key
+
+    def base_url(self, request: Request) -> str:
+        if self.settings.public_url:
+            return self.settings.public_url.rstrip("/")
+        return str(request.base_url).rstrip("/")
+
+
+def api_context(request: Request) -> ApiContext:
+    return request.app.state.orchestrion

@@ -1,0 +1,144 @@
+"""The request middleware: request ids, the body size limit, one log line per request, counters, and the last-resort
+500.
+
+A plain ASGI middleware (not Starlette's ``BaseHTTPMiddleware``) so the per-request cost stays a few microseconds
+on the poll path. It is the outermost layer the application adds, so it sees every answer, including the 500 for
+an exception nothing else caught: that answer is built here, in the one error shape and with the request id, and
+the traceback goes to the log only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..logs import log_event
+from .errors import error_body
+from .metrics import RequestMetrics
+
+__all__ = ["KEY_ID_SCOPE", "REQUEST_ID_SCOPE", "RequestContextMiddleware"]
+
+log = logging.getLogger("orchestrion.api")
+
+REQUEST_ID_SCOPE = "orchestrion.request_id"
+KEY_ID_SCOPE = "orchestrion.key_id"
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@=+/-]{1,128}$")
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` when a streamed body passes the limit, so any body reader answers 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"Request body exceeds the limit of {limit} bytes.")
+
+
+def _client_request_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            try:
+                text = value.decode("ascii")
+            except UnicodeDecodeError:
+                return None
+            return text if _SANE_REQUEST_ID.match(text) else None
+    return None
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: RequestMetrics) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = _client_request_id(scope) or uuid.uuid4().hex
+        scope[REQUEST_ID_SCOPE] = request_id
+        request_id_header = (b"x-request-id", request_id.encode("ascii"))
+        state: dict[str, Any] = {"status": 500, "started": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                state["started"] = True
+                message["headers"] = [*message.get("headers", ()), request_id_header]
+            await send(message)
+
+        limit = self.max_body_bytes
+        declared = _content_length(scope)
+        try:
+            if declared is not None and declared > limit:
+                await self._send_error(scope, send_with_id, 413, f"Request body exceeds the limit of {limit} bytes.")
+            else:
+                await self.app(scope, self._limited(receive, limit), send_with_id)
+        except Exception:
+            log.exception(
+                "unhandled error", extra={"fields": {"request_id": request_id, "path": scope.get("path", "")}}
+            )
+            if not state["started"]:
+                await self._send_error(scope, send_with_id, 500, "Internal server error.")
+        finally:
+            self._record(scope, state["status"], time.perf_counter() - started, request_id)
+
+    @staticmethod
+    def _limited(receive: Receive, limit: int) -> Receive:
+        seen = 0
+
+        async def receive_limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        return receive_limited
+
+    @staticmethod
+    async def _send_error(scope: Scope, send: Send, status: int, message: str) -> None:
+        import orjson
+
+        body = orjson.dumps(error_body(status, message, scope.get("path", ""), scope[REQUEST_ID_SCOPE]))
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if status == 413:
+            # The client may still be sending; closing tells it to stop rather than wait on a half-read body.
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _record(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
+        route = scope.get("route")
+        # Route templates, never raw paths, so random URLs cannot blow up the metric's label set.
+        template = getattr(route, "path", None) or ("/static" if scope.get("path", "").startswith("/static/") else "unmatched")
+        method = scope.get("method", "")
+        self.metrics.observe(method, template, status, seconds)
+        if log.isEnabledFor(logging.INFO):
+            log_event(
+                log,
+                "request",
+                method=method,
+                path=scope.get("path", ""),
+                status=status,
+                duration_ms=round(seconds * 1000, 2),
+                request_id=request_id,
+                key_id=scope.get(KEY_ID_SCOPE),
+            )

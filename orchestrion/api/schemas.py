@@ -1,0 +1,146 @@
+"""Request and response bodies of the API, as pydantic models.
+
+The request model validates the POST body (unknown fields are refused, so a typo never silently falls back to a
+default). Response models document the answers in `/openapi.json`; the routes build plain dicts and serialise them
+with orjson on the hot paths, and the tests check those dicts against these models so the two cannot drift.
+
+Extensions (webhooks, idempotency, several samples ...) add optional fields here, never change existing ones.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AudioFileOut",
+    "ErrorBody",
+    "GenerateAudioRequest",
+    "GenerationCreated",
+    "GenerationError",
+    "GenerationOut",
+    "ModelList",
+    "ModelOut",
+    "NamedFileOut",
+    "OUTPUT_FORMATS",
+    "ReadyOut",
+    "SEED_MAX",
+]
+
+SEED_MAX = 2**32 - 1
+PROMPT_MAX = 5000
+OUTPUT_FORMATS = ("wav", "flac", "mp3", "ogg")
+
+
+class GenerateAudioRequest(BaseModel):
+    """Body of ``POST /v2/generate/audio``: the hosted API's fields plus the optional musical parameters."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    model: Annotated[str, Field(strict=True, min_length=1, max_length=200, description="A served model id or alias (see /v1/models).")]
+    prompt: Annotated[str, Field(strict=True, min_length=1, max_length=PROMPT_MAX, description="What the music should be.")]
+    negative_prompt: Annotated[
+        str | None, Field(strict=True, max_length=PROMPT_MAX, description="What to leave out.")
+    ] = None
+    seed: Annotated[
+        int | None,
+        Field(strict=True, ge=0, le=SEED_MAX, description="Same seed and parameters give the same audio; random when absent."),
+    ] = None
+    duration: Annotated[
+        float, Field(strict=True, ge=5, le=300, description="Seconds of audio (extension; default 30).")
+    ] = 30.0
+    bpm: Annotated[float | None, Field(strict=True, ge=20, le=300, description="Tempo in beats per minute (extension).")] = None
+    key: Annotated[
+        str | None, Field(strict=True, min_length=1, max_length=40, description='Musical key, e.g. "D minor" (extension).')
+    ] = None
+    loop: Annotated[bool | None, Field(strict=True, description="End flows seamlessly back into the start (extension).")] = None
+    output_format: Annotated[
+        Literal["wav", "flac", "mp3", "ogg"], Field(description="Encoding of audio_file (extension; default wav).")
+    ] = "wav"
+
+
+class GenerationCreated(BaseModel):
+    id: str = Field(description='"<uuid4>:<model short name>"')
+    status: Literal["queued"]
+    model: str
+    seed: int
+    created_at: str
+
+
+class AudioFileOut(BaseModel):
+    url: str = Field(description="Signed, expiring link; works without an Authorization header.")
+    content_type: str
+    file_name: str
+    file_size: int
+
+
+class NamedFileOut(AudioFileOut):
+    name: str = Field(description="Instrument or role of the file (stems).")
+
+
+class GenerationError(BaseModel):
+    name: str
+    message: str
+
+
+class Usage(BaseModel):
+    credits_used: int
+
+
+class Meta(BaseModel):
+    usage: Usage
+
+
+class GenerationOut(BaseModel):
+    id: str
+    status: Literal["queued", "generating", "completed", "error"]
+    audio_file: AudioFileOut | None
+    error: GenerationError | None
+    meta: Meta
+    model: str
+    seed: int | None
+    created_at: str
+    completed_at: str | None
+    progress: int = Field(ge=0, le=100)
+    queue_position: int | None = Field(default=None, description="Jobs ahead of this one (0 = next); queued only.")
+    midi_file: AudioFileOut | None = None
+    stems: list[NamedFileOut] | None = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every non-2xx answer."""
+
+    message: str
+    path: str
+    requestId: str
+    statusCode: int
+    timestamp: str = Field(description="ISO-8601 UTC")
+
+
+class ModelOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    object: Literal["model"]
+    engine: str
+    alias_of: str | None
+    available: bool
+    unavailable_reason: str | None = None
+    credits: int
+
+
+class ModelList(BaseModel):
+    object: Literal["list"]
+    data: list[ModelOut]
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready"]
+    workers: list[dict[str, Any]]
+    models: dict[str, int] = Field(description="Ready workers per served engine model.")
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    version: str

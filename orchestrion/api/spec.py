@@ -1,0 +1,66 @@
+"""What `/openapi.json` says beyond what FastAPI infers: the error body on every error answer, the Bearer scheme,
+and the POST body schema (the route parses its body itself, with orjson-speed validation and field-naming errors,
+so FastAPI cannot see it).
+"""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from .schemas import ErrorBody, GenerateAudioRequest
+
+__all__ = ["BEARER_SECURITY", "error_responses", "install_openapi"]
+
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+_WHY = {
+    400: "Invalid request; the message names the field and why.",
+    401: "Missing or unknown API key.",
+    403: "Key revoked or out of credits; for file links: bad or expired signature.",
+    404: "Unknown generation (including another key's) or file.",
+    410: "The file behind a genuine link no longer exists.",
+    413: "Request body over the size limit.",
+    416: "Requested range lies outside the file.",
+    429: "Too many queued generations for this key; see Retry-After.",
+    503: "Queue full, store unreachable, engine unavailable or not ready; see Retry-After where given.",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for ``codes``, plus 500, all with the error body."""
+    return {
+        code: {"model": ErrorBody, "description": _WHY.get(code, http.HTTPStatus(code).phrase)}
+        for code in (*codes, 500)
+    }
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
+        body_schema = GenerateAudioRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in body_schema.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        schemas["GenerateAudioRequest"] = body_schema
+        schemas.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+        components.setdefault("securitySchemes", {})["bearerAuth"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key from `orchestrion keys create` (or printed by the first `orchestrion serve`).",
+        }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

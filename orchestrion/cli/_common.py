@@ -1,0 +1,42 @@
+"""Options and helpers shared by the server-side commands (`serve`, `worker`, `keys`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..config import ConfigError, Settings, load_settings
+
+__all__ = ["EXIT_FAILED", "EXIT_SERVER", "EXIT_USAGE", "config_option", "data_dir_option", "open_migrated_store", "settings_from"]
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SERVER = 3
+
+config_option = click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), default=None,
+    help="TOML settings file (default: $ORCHESTRION_CONFIG).",
+)
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False), default=None,
+    help="Data folder for the database and files (default: ./orchestrion-data or $ORCHESTRION_DATA_DIR).",
+)
+
+
+def settings_from(config_file: str | None, **overrides: Any) -> Settings:
+    """Settings as every command reads them; configuration mistakes become usage errors."""
+    try:
+        return load_settings(config_file, **overrides)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def open_migrated_store(settings: Settings):  # noqa: ANN201 - JobStore, imported lazily
+    """The job store the settings name, migrated to the latest schema."""
+    from ..jobs import open_store
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings)
+    store.migrate()
+    return store

@@ -1,0 +1,53 @@
+"""The Python SDK: :class:`Client` and :class:`AsyncClient`, their result types and their errors.
+
+Owns speaking the ``/v2/generate/audio`` protocol over HTTP, to Orchestrion or to any server that speaks it. Must
+not import the server side (api, jobs, workers, engines): the SDK is what users install to talk to a server.
+"""
+
+from ._async_client import AsyncAudio, AsyncClient, AsyncModels
+from ._base import DEFAULT_BASE_URL, DEFAULT_MODEL
+from ._client import Audio, Client, Models
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    GenerationFailed,
+    NotFoundError,
+    OrchestrionError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    WaitTimeout,
+)
+from ._types import AudioFile, Generation, GenerationError, Model
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MODEL",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncAudio",
+    "AsyncClient",
+    "AsyncModels",
+    "Audio",
+    "AudioFile",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConflictError",
+    "Generation",
+    "GenerationError",
+    "GenerationFailed",
+    "Model",
+    "Models",
+    "NotFoundError",
+    "OrchestrionError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "WaitTimeout",
+]

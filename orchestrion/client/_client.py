@@ -1,0 +1,270 @@
+"""The synchronous client, over :class:`httpx.Client`. :mod:`._async_client` is its twin, line for line.
+
+::
+
+    from orchestrion import Client
+
+    with Client() as client:  # ORCHESTRION_BASE_URL, ORCHESTRION_API_KEY
+        generation = client.audio.generate_and_wait(prompt="a calm piano waltz", seed=7)
+        generation.download("waltz.wav")
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import httpx
+
+from ._base import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MODEL,
+    DEFAULT_TIMEOUT,
+    GENERATIONS_PATH,
+    MODELS_PATH,
+    RETRY_STATUSES,
+    BaseClient,
+    WaitState,
+    parse_retry_after,
+)
+from ._exceptions import GenerationFailed, OrchestrionError
+from ._types import AudioFile, Generation, Model
+
+__all__ = ["Audio", "Client", "Models"]
+
+#: Called with each generation :meth:`Audio.wait` sees, to show progress.
+UpdateCallback = Callable[[Generation], Any]
+
+
+class Client(BaseClient):
+    """A synchronous Orchestrion client.
+
+    ``base_url`` and ``api_key`` default to ``ORCHESTRION_BASE_URL`` (else ``http://127.0.0.1:8000``) and
+    ``ORCHESTRION_API_KEY``. Pass ``http_client`` to bring your own :class:`httpx.Client` (proxies, a
+    :class:`httpx.MockTransport` in tests); it is then yours to close.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=True)
+        self._sleep: Callable[[float], Any] = time.sleep
+        self._clock: Callable[[], float] = time.monotonic
+        self.audio = Audio(self)
+        self.models = Models(self)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """Send with the retry policy; returns a 2xx response or raises the typed error."""
+        attempt = 0
+        while True:
+            try:
+                response = self._http.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                if isinstance(exc, httpx.UnsupportedProtocol) or not self._may_retry(request, attempt):
+                    raise self._connection_error(exc, request) from exc
+                self._sleep(self._retry_delay(attempt, None) or 0.0)
+                attempt += 1
+                continue
+            if response.is_success:
+                return response
+            delay = None
+            if response.status_code in RETRY_STATUSES and self._may_retry(request, attempt):
+                delay = self._retry_delay(attempt, response)
+            if delay is None:
+                response.read()
+                response.close()
+                raise self._error_from(response)
+            response.close()
+            self._sleep(delay)
+            attempt += 1
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        request = self._http.build_request(
+            method, self._api_url(path), params=params, json=json, headers=self._api_headers(headers),
+            timeout=self.timeout,
+        )
+        return self._send(request)
+
+
+class Audio:
+    """``client.audio``: create, poll, wait for and download generations."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def generate(
+        self,
+        *,
+        prompt: str,
+        model: str = DEFAULT_MODEL,
+        negative_prompt: str | None = None,
+        seed: int | None = None,
+        idempotency_key: str | None = None,
+        **extra: Any,
+    ) -> Generation:
+        """Queue a generation and return it (status ``queued``).
+
+        ``extra`` goes into the body as-is: ``duration``, ``bpm``, ``key``, ``loop``, ``output_format`` ...
+        With ``idempotency_key`` the create is retried safely on transient failures (the server answers the same
+        generation for the same key); without one it is sent exactly once.
+        """
+        body = self._client._create_body(model, prompt, negative_prompt, seed, extra)
+        response = self._client._request(
+            "POST", GENERATIONS_PATH, json=body, headers=self._client._create_headers(idempotency_key)
+        )
+        return Generation.from_dict(self._client._json(response), self._client)
+
+    def retrieve(self, generation_id: str) -> Generation:
+        """The generation as the server sees it now."""
+        return self._poll(self._client._generation_id(generation_id))[0]
+
+    def _poll(self, generation_id: str) -> tuple[Generation, float | None]:
+        response = self._client._request("GET", GENERATIONS_PATH, params={"generation_id": generation_id})
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return Generation.from_dict(self._client._json(response), self._client), retry_after
+
+    def wait(
+        self,
+        generation: Generation | str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 0.25,
+        max_poll_interval: float = 5.0,
+        on_update: UpdateCallback | None = None,
+        raise_on_error: bool = True,
+    ) -> Generation:
+        """Poll until the generation is final and return it.
+
+        Polls start every ``poll_interval`` seconds and slow down to ``max_poll_interval``, never sooner than a
+        ``Retry-After`` allows. ``on_update`` sees every answer (for progress bars). Raises
+        :class:`GenerationFailed` if it ends in ``error`` (unless ``raise_on_error=False``), :class:`WaitTimeout`
+        after ``timeout`` seconds (``None``: no limit). Brief outages (connection errors, 429, 502-504) are ridden
+        out for up to a minute.
+        """
+        generation_id = self._client._generation_id(generation)
+        state = WaitState(timeout, poll_interval, max_poll_interval, self._client._clock)
+        while True:
+            try:
+                current, retry_after = self._poll(generation_id)
+            except OrchestrionError as exc:
+                delay = state.after_failure(exc)
+            else:
+                if on_update is not None:
+                    on_update(current)
+                if current.is_terminal:
+                    if raise_on_error and not current.is_completed:
+                        raise GenerationFailed(current)
+                    return current
+                delay = state.after_answer(current, retry_after)
+            self._client._sleep(delay)
+
+    def generate_and_wait(
+        self,
+        *,
+        prompt: str,
+        model: str = DEFAULT_MODEL,
+        negative_prompt: str | None = None,
+        seed: int | None = None,
+        idempotency_key: str | None = None,
+        timeout: float | None = 600.0,
+        poll_interval: float = 0.25,
+        on_update: UpdateCallback | None = None,
+        **extra: Any,
+    ) -> Generation:
+        """:meth:`generate`, then :meth:`wait`: the finished generation, ready to download."""
+        created = self.generate(
+            prompt=prompt,
+            model=model,
+            negative_prompt=negative_prompt,
+            seed=seed,
+            idempotency_key=idempotency_key,
+            **extra,
+        )
+        if on_update is not None:
+            on_update(created)
+        return self.wait(created, timeout=timeout, poll_interval=poll_interval, on_update=on_update)
+
+    def download(
+        self,
+        generation: Generation | str,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        file: AudioFile | None = None,
+    ) -> Path:
+        """Stream a finished generation's track (or ``file``) to ``path``; returns the path written.
+
+        The file appears whole or not at all: bytes go to a hidden partial file renamed into place once their count
+        matches ``file_size``.
+        """
+        client = self._client
+        if not isinstance(generation, Generation):
+            generation = self.retrieve(generation)
+        chosen = client._file_to_download(generation, file)
+        target = client._download_target(path, chosen)
+        partial = client._partial(target)
+        request = client._http.build_request("GET", client._file_url(chosen.url), timeout=client.timeout)
+        response = client._send(request, stream=True)
+        written = 0
+        try:
+            with open(partial, "wb") as out:
+                for chunk in response.iter_bytes(64 * 1024):
+                    out.write(chunk)
+                    written += len(chunk)
+        except httpx.TransportError as exc:
+            partial.unlink(missing_ok=True)
+            raise client._connection_error(exc, request) from exc
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        finally:
+            response.close()
+        client._check_size(written, chosen, response, partial)
+        os.replace(partial, target)
+        return target
+
+
+class Models:
+    """``client.models``: what the server serves."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def list(self) -> builtins.list[Model]:
+        response = self._client._request("GET", MODELS_PATH)
+        return [Model.from_dict(item) for item in self._client._models_from(self._client._json(response))]

@@ -1,0 +1,1 @@
+"""Numbered schema migrations, one folder per database (``sqlite/``, ``postgres/``), read by :mod:`..migrate`."""

@@ -1,0 +1,496 @@
+"""The embedded job store: one SQLite file in WAL mode, shared by the API process and its worker processes.
+
+Each thread of each process opens its own connection lazily (a connection inherited through ``fork`` is never
+reused). Every write runs in ``BEGIN IMMEDIATE``, which takes SQLite's single write lock up front, so a
+read-then-write (admission control, claims, fencing checks) can never interleave with another writer and never
+deadlocks upgrading a read lock; waiting for the lock is bounded by ``busy_timeout``, past which callers get
+:class:`StoreUnavailable`. Counts per status live in ``job_counts``, kept by triggers, so admission control and
+``/metrics`` read a handful of rows instead of scanning 10,000 queued jobs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import orjson
+
+from ._sqlite_rows import JOB_COLUMNS, KEY_COLUMNS, dumps, job_from_row, key_from_row, loads
+from .migrate import Dialect, load_migrations, run_migrations
+from .models import ApiKey, FileRef, Job, JobStatus, NewJob
+from .store import JobStore, QueueFull, QuotaExceeded, StoreError, StoreUnavailable, TooManyQueued
+
+__all__ = ["SQLiteJobStore", "SQLITE_DIALECT"]
+
+_MIGRATIONS_PACKAGE = "orchestrion.jobs.migrations.sqlite"
+_WORKER_STATES = frozenset({"loading", "ready", "stopped"})
+# OperationalError texts that mean "cannot reach the data right now" rather than a bug in a query.
+_UNAVAILABLE = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full", "no such table",
+                "not a database", "malformed")
+
+
+def _execute_script(conn: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT the migration transaction first, so feed statements one by one;
+    # sqlite3.complete_statement knows that a trigger body's semicolons do not end the statement.
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            conn.execute(buffer)
+            buffer = ""
+    if buffer.strip() and not all(part.strip().startswith("--") for part in buffer.splitlines() if part.strip()):
+        raise sqlite3.OperationalError(f"incomplete SQL statement at the end of the script: {buffer.strip()[:80]!r}")
+
+
+SQLITE_DIALECT = Dialect(name="sqlite", begin=("BEGIN IMMEDIATE",), param="?", execute_script=_execute_script)
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """Map sqlite3's errors onto the store's: lock timeouts and I/O trouble become :class:`StoreUnavailable`."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise StoreError(f"job store constraint failed: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        text = str(exc).lower()
+        if any(marker in text for marker in _UNAVAILABLE):
+            raise StoreUnavailable(f"job store unavailable: {exc}") from exc
+        raise StoreError(f"job store error: {exc}") from exc
+
+
+class SQLiteJobStore(JobStore):
+    """The :class:`JobStore` on one SQLite file. Call :meth:`migrate` once before use (any process may)."""
+
+    def __init__(self, path: Path | str, *, busy_timeout: float = 5.0) -> None:
+        if busy_timeout < 0:
+            raise ValueError(f"busy_timeout must not be negative, got {busy_timeout!r}")
+        self.path = Path(path)
+        self.busy_timeout = float(busy_timeout)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._generation = 0  # bumped by close() so threads drop connections closed under them
+
+    def __repr__(self) -> str:
+        return f"SQLiteJobStore({str(self.path)!r})"
+
+    # -- connections -------------------------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is not None and local.pid == os.getpid() and local.generation == self._generation:
+            return conn
+        conn = self._open()
+        local.conn, local.pid, local.generation = conn, os.getpid(), self._generation
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        with _translated():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: the module opens no transactions behind our back; we BEGIN explicitly.
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None,
+                                   check_same_thread=False, cached_statements=128)
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            self._enable_wal(conn)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        # Switching a fresh file to WAL needs an exclusive moment; processes starting together can be refused
+        # without the busy handler being consulted, so retry within the same bound.
+        deadline = time.monotonic() + max(self.busy_timeout, 0.1)
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+                continue
+            if str(mode).lower() != "wal":
+                raise StoreUnavailable(f"{self.path}: SQLite refused WAL mode (got {mode!r}); is it on a network disk?")
+            return
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        with _translated():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with _translated():
+            return self._conn().execute(sql, params).fetchall()
+
+    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        with _translated():
+            return self._conn().execute(sql, params).fetchone()
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+    def migrate(self) -> int:
+        migrations = load_migrations(_MIGRATIONS_PACKAGE)
+        conn = self._conn()
+        with _translated():
+            return run_migrations(conn, migrations, SQLITE_DIALECT)
+
+    def ping(self) -> None:
+        # Reading the schema version proves both that the file opens and that it has been migrated.
+        self._read_one("SELECT MAX(version) FROM schema_migrations")
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+            self._generation += 1
+        for conn in connections:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    def __reduce__(self) -> tuple:
+        # A pickled store (handed to a spawned process) reopens the same file with fresh connections.
+        return (type(self), (str(self.path),), {"busy_timeout": self.busy_timeout})
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.busy_timeout = state["busy_timeout"]
+
+    def wait_for_jobs(self, timeout: float) -> None:
+        """Sleep up to ``timeout``, returning early when another connection commits a change to the file."""
+        conn = self._conn()
+        deadline = time.monotonic() + max(0.0, timeout)
+        with _translated():
+            start = conn.execute("PRAGMA data_version").fetchone()[0]
+            while time.monotonic() < deadline:
+                time.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
+                if conn.execute("PRAGMA data_version").fetchone()[0] != start:
+                    return
+
+    # -- jobs: API side ----------------------------------------------------------------------------------------
+    def create_job(self, job: NewJob, *, max_queued_per_key: int, max_queued_total: int) -> Job:
+        _check_new_job(job)
+        params = dumps(job.params)
+        with self._write() as conn:
+            (total,) = conn.execute(
+                "SELECT COALESCE(SUM(n), 0) FROM job_counts WHERE status = 'queued'").fetchone()
+            if total >= max_queued_total:
+                raise QueueFull(f"the queue holds {total} generations, its limit; try again later")
+            # Counting stops at the limit, so a key with thousands queued costs no more than one at the limit.
+            (mine,) = conn.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE key_id = ? AND status = 'queued' LIMIT ?)",
+                (job.key_id, max(0, max_queued_per_key))).fetchone()
+            if mine >= max_queued_per_key:
+                raise TooManyQueued(
+                    f"this key already has {mine} queued generations, its limit; wait for some to start")
+            key = conn.execute("SELECT quota, credits_used FROM api_keys WHERE id = ?", (job.key_id,)).fetchone()
+            if key is None:
+                raise StoreError(f"unknown key id {job.key_id!r}")
+            quota, used = key
+            if quota is not None and used + job.credits > quota:
+                raise QuotaExceeded(
+                    f"this generation costs {job.credits} credits and the key has {max(0, quota - used)} "
+                    f"of its {quota} left")
+            now = time.time()
+            conn.execute(
+                "INSERT INTO jobs (id, key_id, model, engine_model, params, status, max_attempts, created_at,"
+                " updated_at, credits_used) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+                (job.id, job.key_id, job.model, job.engine_model, params, job.max_attempts, now, now, job.credits))
+            if job.credits:
+                conn.execute("UPDATE api_keys SET credits_used = credits_used + ? WHERE id = ?",
+                             (job.credits, job.key_id))
+        return Job(id=job.id, key_id=job.key_id, model=job.model, engine_model=job.engine_model,
+                   params=loads(params), status=JobStatus.QUEUED, progress=0.0, attempts=0,
+                   max_attempts=job.max_attempts, created_at=now, updated_at=now, credits_used=job.credits)
+
+    def get_job(self, job_id: str, key_id: str | None = None) -> Job | None:
+        if key_id is None:
+            row = self._read_one(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        else:
+            row = self._read_one(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ? AND key_id = ?", (job_id, key_id))
+        return None if row is None else job_from_row(row)
+
+    def queue_position(self, job: Job) -> int | None:
+        row = self._read_one("SELECT seq, engine_model FROM jobs WHERE id = ? AND status = 'queued'", (job.id,))
+        if row is None:
+            return None
+        (ahead,) = self._read_one(
+            "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND engine_model = ? AND seq < ?", (row[1], row[0]))
+        return ahead
+
+    # -- jobs: worker side -------------------------------------------------------------------------------------
+    def claim_jobs(
+        self, worker_id: str, engine_models: Sequence[str], *, limit: int = 1, lease_seconds: float
+    ) -> list[Job]:
+        if isinstance(engine_models, str):
+            raise TypeError("engine_models is a sequence of model ids, not one string")
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit!r}")
+        _check_lease(lease_seconds)
+        models = list(dict.fromkeys(engine_models))
+        if not models or not self._claimable(models):
+            return []
+        with self._write() as conn:
+            now = time.time()
+            self._requeue_expired(conn, now)
+            oldest: tuple[int, str] | None = None
+            for model in models:
+                row = conn.execute("SELECT seq FROM jobs WHERE status = 'queued' AND engine_model = ?"
+                                   " ORDER BY seq LIMIT 1", (model,)).fetchone()
+                if row is not None and (oldest is None or row[0] < oldest[0]):
+                    oldest = (row[0], model)
+            if oldest is None:
+                return []
+            rows = conn.execute(
+                "UPDATE jobs SET status = 'generating', attempts = attempts + 1, progress = 0, lease_owner = ?,"
+                " lease_expires_at = ?, started_at = COALESCE(started_at, ?), updated_at = ?"
+                " WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND engine_model = ?"
+                "               ORDER BY seq LIMIT ?)"
+                f" RETURNING seq, {JOB_COLUMNS}",
+                (worker_id, now + lease_seconds, now, now, oldest[1], limit)).fetchall()
+        # RETURNING follows no particular order; callers batch oldest first.
+        return [job_from_row(row[1:]) for row in sorted(rows, key=lambda r: r[0])]
+
+    def _claimable(self, models: list[str]) -> bool:
+        # Idle workers poll; answering "nothing to do" from a plain read keeps them off the write lock.
+        if self._read_one("SELECT 1 FROM jobs WHERE status = 'generating' AND lease_expires_at <= ? LIMIT 1",
+                          (time.time(),)):
+            return True
+        return any(self._read_one("SELECT 1 FROM jobs WHERE status = 'queued' AND engine_model = ? LIMIT 1",
+                                  (model,)) for model in models)
+
+    def heartbeat(
+        self, job_id: str, worker_id: str, *, lease_seconds: float, progress: float | None = None
+    ) -> bool:
+        _check_lease(lease_seconds)
+        if progress is not None:
+            if not isinstance(progress, (int, float)) or math.isnan(progress):
+                raise ValueError(f"progress must be a number between 0 and 1, got {progress!r}")
+            progress = min(1.0, max(0.0, float(progress)))
+        with self._write() as conn:
+            now = time.time()
+            cursor = conn.execute(
+                "UPDATE jobs SET lease_expires_at = ?, progress = COALESCE(?, progress), updated_at = ?"
+                " WHERE id = ? AND status = 'generating' AND lease_owner = ?",
+                (now + lease_seconds, progress, now, job_id, worker_id))
+            return cursor.rowcount == 1
+
+    def complete_job(
+        self,
+        job_id: str,
+        worker_id: str,
+        *,
+        files: Sequence[FileRef],
+        audio_seconds: float,
+        engine_seconds: float,
+        info: dict[str, Any] | None = None,
+    ) -> bool:
+        if not all(isinstance(f, FileRef) for f in files):
+            raise TypeError("files must be FileRef records")
+        files_json = dumps([f.to_dict() for f in files])
+        info_json = None if info is None else dumps(info)
+        with self._write() as conn:
+            now = time.time()
+            cursor = conn.execute(
+                "UPDATE jobs SET status = 'completed', progress = 1, files = ?, audio_seconds = ?,"
+                " engine_seconds = ?, info = COALESCE(?, info), completed_at = ?, updated_at = ?,"
+                " lease_expires_at = NULL"
+                " WHERE id = ? AND status = 'generating' AND lease_owner = ?",
+                (files_json, float(audio_seconds), float(engine_seconds), info_json, now, now, job_id, worker_id))
+            return cursor.rowcount == 1
+
+    def fail_job(
+        self, job_id: str, worker_id: str, *, error_name: str, error_message: str, retry: bool = False
+    ) -> bool:
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT seq, attempts, max_attempts FROM jobs"
+                " WHERE id = ? AND status = 'generating' AND lease_owner = ?", (job_id, worker_id)).fetchone()
+            if row is None:
+                return False
+            seq, attempts, max_attempts = row
+            now = time.time()
+            if retry and attempts < max_attempts:
+                # The job goes back to waiting; its error is kept in info, since a queued job shows no error.
+                last_error = dumps({"name": error_name, "message": error_message, "attempt": attempts})
+                conn.execute(
+                    "UPDATE jobs SET status = 'queued', progress = 0, lease_owner = NULL, lease_expires_at = NULL,"
+                    " updated_at = ?, info = json_set(info, '$.last_error', json(?)) WHERE seq = ?",
+                    (now, last_error, seq))
+            else:
+                _end_with_error(conn, seq, error_name, error_message, now)
+            return True
+
+    def release_job(self, job_id: str, worker_id: str) -> bool:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), progress = 0,"
+                " lease_owner = NULL, lease_expires_at = NULL, updated_at = ?"
+                " WHERE id = ? AND status = 'generating' AND lease_owner = ?", (time.time(), job_id, worker_id))
+            return cursor.rowcount == 1
+
+    def requeue_expired(self, now: float | None = None) -> int:
+        with self._write() as conn:
+            return self._requeue_expired(conn, time.time() if now is None else now)
+
+    @staticmethod
+    def _requeue_expired(conn: sqlite3.Connection, now: float) -> int:
+        expired = conn.execute(
+            "SELECT seq, attempts, max_attempts FROM jobs WHERE status = 'generating' AND lease_expires_at <= ?",
+            (now,)).fetchall()
+        for seq, attempts, max_attempts in expired:
+            if attempts < max_attempts:
+                conn.execute(
+                    "UPDATE jobs SET status = 'queued', progress = 0, lease_owner = NULL, lease_expires_at = NULL,"
+                    " updated_at = ? WHERE seq = ?", (now, seq))
+            else:
+                _end_with_error(
+                    conn, seq, "worker_lost",
+                    f"the worker running this generation stopped (attempt {attempts} of {max_attempts}) before "
+                    "finishing; it may have crashed or run out of memory, and no attempts are left", now)
+        return len(expired)
+
+    # -- observation -------------------------------------------------------------------------------------------
+    def count_by_status(self) -> dict[JobStatus, int]:
+        counts = {status: 0 for status in JobStatus}
+        for status, n in self._read("SELECT status, SUM(n) FROM job_counts GROUP BY status"):
+            counts[JobStatus(status)] = int(n)
+        return counts
+
+    def queue_depth(self, engine_model: str | None = None) -> int:
+        if engine_model is None:
+            row = self._read_one("SELECT COALESCE(SUM(n), 0) FROM job_counts WHERE status = 'queued'")
+        else:
+            row = self._read_one("SELECT COALESCE(SUM(n), 0) FROM job_counts WHERE status = 'queued'"
+                                 " AND engine_model = ?", (engine_model,))
+        return int(row[0])
+
+    def completion_stats(self, buckets: Sequence[float]) -> dict[str, Any]:
+        bounds = [float(b) for b in buckets]
+        if any(math.isnan(b) for b in bounds) or bounds != sorted(bounds):
+            raise ValueError(f"histogram buckets must be ascending numbers, got {list(buckets)!r}")
+        per_bucket = "".join(", COALESCE(SUM(d <= ?), 0)" for _ in bounds)
+        conn = self._conn()
+        with _translated():
+            # One snapshot for both aggregates, so /metrics never shows a histogram and sums that disagree.
+            conn.execute("BEGIN")
+            try:
+                histogram = conn.execute(
+                    f"SELECT COUNT(*), COALESCE(SUM(d), 0){per_bucket}"
+                    " FROM (SELECT completed_at - created_at AS d FROM jobs WHERE status = 'completed')",
+                    bounds).fetchone()
+                per_model = conn.execute(
+                    "SELECT engine_model, COALESCE(SUM(audio_seconds), 0), COALESCE(SUM(engine_seconds), 0),"
+                    " COUNT(*) FROM jobs WHERE status = 'completed' GROUP BY engine_model ORDER BY engine_model"
+                ).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        return {
+            "time_to_audio": {"buckets": [int(c) for c in histogram[2:]], "count": int(histogram[0]),
+                              "sum": float(histogram[1])},
+            "real_time_factor": {model: {"audio_seconds": float(a), "engine_seconds": float(e), "count": int(n)}
+                                 for model, a, e, n in per_model},
+        }
+
+    # -- workers -----------------------------------------------------------------------------------------------
+    def record_worker(self, worker_id: str, *, engine_models: Sequence[str], state: str) -> None:
+        if state not in _WORKER_STATES:
+            raise ValueError(f"worker state must be one of {sorted(_WORKER_STATES)}, got {state!r}")
+        with self._write() as conn:
+            now = time.time()
+            conn.execute(
+                "INSERT INTO workers (worker_id, engine_models, state, started_at, seen_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (worker_id) DO UPDATE SET engine_models = excluded.engine_models,"
+                " state = excluded.state, seen_at = excluded.seen_at",
+                (worker_id, dumps(list(engine_models)), state, now, now))
+
+    def live_workers(self, max_age_seconds: float) -> list[dict[str, Any]]:
+        rows = self._read(
+            "SELECT worker_id, engine_models, state, seen_at FROM workers"
+            " WHERE state <> 'stopped' AND seen_at >= ? ORDER BY worker_id", (time.time() - max_age_seconds,))
+        return [{"worker_id": w, "engine_models": loads(m), "state": s, "seen_at": seen} for w, m, s, seen in rows]
+
+    # -- keys --------------------------------------------------------------------------------------------------
+    def create_key(self, *, key_id: str, name: str, key_hash: str, prefix: str, quota: int | None) -> ApiKey:
+        if quota is not None and (isinstance(quota, bool) or not isinstance(quota, int) or quota < 0):
+            raise ValueError(f"quota must be a non-negative integer or None, got {quota!r}")
+        now = time.time()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO api_keys (id, name, key_hash, prefix, created_at, quota) VALUES (?, ?, ?, ?, ?, ?)",
+                (key_id, name, key_hash, prefix, now, quota))
+        return ApiKey(id=key_id, name=name, prefix=prefix, created_at=now, quota=quota)
+
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        row = self._read_one(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = ?", (key_hash,))
+        return None if row is None else key_from_row(row)
+
+    def list_keys(self) -> list[ApiKey]:
+        return [key_from_row(r) for r in self._read(f"SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at, id")]
+
+    def revoke_key(self, key_id_or_prefix: str) -> ApiKey | None:
+        needle = key_id_or_prefix.strip()
+        if not needle:
+            raise ValueError("name the key to revoke by its id or prefix")
+        with self._write() as conn:
+            rows = conn.execute(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?", (needle,)).fetchall()
+            if not rows:
+                # The shown prefix, or a beginning of it (as long as only one key starts that way).
+                rows = conn.execute(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE prefix = ?", (needle,)).fetchall()
+                if not rows:
+                    rows = conn.execute(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE substr(prefix, 1, ?) = ?",
+                                        (len(needle), needle)).fetchall()
+            if not rows:
+                return None
+            if len(rows) > 1:
+                raise ValueError(f"{needle!r} matches {len(rows)} keys "
+                                 f"({', '.join(r[0] for r in rows)}); give the key id instead")
+            key = key_from_row(rows[0])
+            if key.revoked:
+                return key  # revoking twice keeps the first revocation time
+            now = time.time()
+            conn.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", (now, key.id))
+        return key_from_row((*rows[0][:4], now, *rows[0][5:]))
+
+    def count_keys(self) -> int:
+        return int(self._read_one("SELECT COUNT(*) FROM api_keys")[0])
+
+
+def _end_with_error(conn: sqlite3.Connection, seq: int, name: str, message: str, now: float) -> None:
+    """End a job ``error`` and refund what it was charged, in the caller's transaction."""
+    conn.execute(
+        "UPDATE api_keys SET credits_used = MAX(credits_used - (SELECT credits_used FROM jobs WHERE seq = ?), 0)"
+        " WHERE id = (SELECT key_id FROM jobs WHERE seq = ?)", (seq, seq))
+    conn.execute(
+        "UPDATE jobs SET status = 'error', error_name = ?, error_message = ?, credits_used = 0,"
+        " lease_expires_at = NULL, completed_at = ?, updated_at = ? WHERE seq = ?", (name, message, now, now, seq))
+
+
+def _check_new_job(job: NewJob) -> None:
+    if not isinstance(job.params, dict):
+        raise TypeError(f"job params must be a dict, got {type(job.params).__name__}")
+    if isinstance(job.credits, bool) or not isinstance(job.credits, int) or job.credits < 0:
+        raise ValueError(f"job credits must be a non-negative integer, got {job.credits!r}")
+    if isinstance(job.max_attempts, bool) or not isinstance(job.max_attempts, int) or job.max_attempts < 1:
+        raise ValueError(f"max_attempts must be an integer of at least 1, got {job.max_attempts!r}")
+
+
+def _check_lease(lease_seconds: float) -> None:
+    if not isinstance(lease_seconds, (int, float)) or not lease_seconds > 0 or math.isinf(lease_seconds):
+        raise ValueError(f"lease_seconds must be a positive number, got {lease_seconds!r}")
+
+
+# orjson is the hot-path codec; imported above so a missing install fails at import, not mid-request.
+del orjson

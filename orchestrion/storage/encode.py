@@ -1,0 +1,83 @@
+"""Encoding engine audio into the delivered file formats.
+
+Every track leaves as 48 kHz stereo (the hosted API's format); WAV is 16-bit PCM with TPDF dither drawn from a
+fixed-seed generator, so the same audio always encodes to the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from math import gcd
+
+import numpy as np
+
+__all__ = ["FORMATS", "OUTPUT_CHANNELS", "OUTPUT_RATE", "AudioFormat", "conform", "encode_audio"]
+
+OUTPUT_RATE = 48_000
+OUTPUT_CHANNELS = 2
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    name: str
+    extension: str
+    content_type: str
+    container: str
+    subtype: str | None
+
+
+FORMATS: dict[str, AudioFormat] = {
+    "wav": AudioFormat("wav", "wav", "audio/wav", "WAV", "PCM_16"),
+    "flac": AudioFormat("flac", "flac", "audio/flac", "FLAC", "PCM_16"),
+    "mp3": AudioFormat("mp3", "mp3", "audio/mpeg", "MP3", "MPEG_LAYER_III"),
+    "ogg": AudioFormat("ogg", "ogg", "audio/ogg", "OGG", "VORBIS"),
+}
+
+
+def conform(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Return ``audio`` as float32 ``(frames, 2)`` at 48 kHz: resampled, mono duplicated, extra channels folded."""
+    data = np.asarray(audio, dtype=np.float32)
+    if data.ndim == 1:
+        data = data[:, None]
+    if data.ndim != 2:
+        raise ValueError(f"audio must be (frames, channels), got shape {data.shape}")
+    if not np.all(np.isfinite(data)):
+        raise ValueError("audio contains NaN or infinite samples")
+    if data.shape[1] == 1:
+        data = np.repeat(data, 2, axis=1)
+    elif data.shape[1] > 2:
+        # Fold surround down: odd channels left, even right, at equal power.
+        left = data[:, 0::2].mean(axis=1)
+        right = data[:, 1::2].mean(axis=1)
+        data = np.stack([left, right], axis=1)
+    if sample_rate != OUTPUT_RATE:
+        from scipy.signal import resample_poly
+
+        g = gcd(int(sample_rate), OUTPUT_RATE)
+        data = resample_poly(data, OUTPUT_RATE // g, int(sample_rate) // g, axis=0).astype(np.float32)
+    return np.ascontiguousarray(data)
+
+
+def _to_pcm16(data: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng(0x5EED)
+    dither = (rng.random(data.shape, dtype=np.float32) - rng.random(data.shape, dtype=np.float32)) / 32768.0
+    scaled = np.clip(data + dither, -1.0, 32767.0 / 32768.0) * 32768.0
+    return np.round(scaled).astype(np.int16)
+
+
+def encode_audio(audio: np.ndarray, sample_rate: int, fmt: str = "wav") -> bytes:
+    """Encode ``audio`` (float32, frames × channels, at ``sample_rate``) as a 48 kHz stereo file of ``fmt``."""
+    try:
+        spec = FORMATS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}") from None
+    data = conform(audio, sample_rate)
+    buffer = io.BytesIO()
+    import soundfile
+
+    if spec.subtype == "PCM_16":
+        soundfile.write(buffer, _to_pcm16(data), OUTPUT_RATE, format=spec.container, subtype="PCM_16")
+    else:
+        soundfile.write(buffer, np.clip(data, -1.0, 1.0), OUTPUT_RATE, format=spec.container, subtype=spec.subtype)
+    return buffer.getvalue()

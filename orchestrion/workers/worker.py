@@ -1,0 +1,262 @@
+"""One worker: load engines once, then claim → heartbeat → generate → store files → complete, until told to stop.
+
+A worker runs in its own process (started by the supervisor of `orchestrion serve`, or by `orchestrion worker`), so
+an engine that crashes the process, even by kill -9 or the OOM killer, costs only the attempt it was running: its
+lease expires and another worker claims the job again, up to the job's last attempt.
+
+Results are stored under keys derived from the job id alone, so a second attempt overwrites the first attempt's
+files rather than adding more, and completion is fenced by the lease: a worker that lost its lease cannot finish
+the job a second time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from ..config import ModelConfig, Settings
+from ..engines import Engine, EngineError, GenerationRequest, GenerationResult, create_engine
+from ..jobs import FileRef, Job, JobStore, StoreError, open_store
+from ..logs import log_event
+from ..storage import Storage, open_storage
+from ..storage.encode import FORMATS, encode_audio
+
+__all__ = ["Worker", "new_worker_id", "request_for", "store_result"]
+
+log = logging.getLogger("orchestrion.worker")
+
+#: How often a worker tells the store it is alive when idle, and how long the API trusts that.
+PRESENCE_SECONDS = 5.0
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def request_for(job: Job) -> GenerationRequest:
+    """The engine request a job's stored parameters describe."""
+    params = dict(job.params)
+    return GenerationRequest(
+        prompt=params.pop("prompt"),
+        negative_prompt=params.pop("negative_prompt", "") or "",
+        seed=int(params.pop("seed", 0)),
+        duration=float(params.pop("duration", 30.0)),
+        model=job.model,
+        params=params,
+    )
+
+
+def store_result(storage: Storage, job: Job, result: GenerationResult) -> list[FileRef]:
+    """Encode and store the track and its extras under keys derived from the job id; return their references."""
+    fmt = FORMATS[job.params.get("output_format") or "wav"]
+    files: list[FileRef] = []
+    if job.attempts > 1:
+        # An earlier attempt may have died mid-write: start from an empty folder so one set of files remains.
+        storage.delete_prefix(job.id)
+
+    def put(name: str, data: bytes, content_type: str, kind: str) -> None:
+        key = f"{job.id}/{name}"
+        size = storage.put(key, data, content_type)
+        files.append(FileRef(key=key, file_name=name.rsplit("/", 1)[-1], content_type=content_type,
+                             file_size=size, kind=kind))
+
+    put(f"output.{fmt.extension}", encode_audio(result.audio, result.sample_rate, fmt.name), fmt.content_type, "audio")
+    for extra in result.extras:
+        if extra.audio is not None:
+            put(f"{extra.name}.{fmt.extension}", encode_audio(extra.audio, result.sample_rate, fmt.name),
+                fmt.content_type, "stem")
+        elif extra.data is not None:
+            put(extra.name, extra.data, extra.content_type, "midi" if extra.name.endswith(".mid") else "extra")
+    return files
+
+
+@dataclass
+class _Running:
+    """Jobs of the batch in flight, with the progress the engine last reported."""
+
+    jobs: list[Job]
+    progress: dict[str, float] = field(default_factory=dict)
+    reported: dict[str, float] = field(default_factory=dict)
+    lost: set[str] = field(default_factory=set)
+
+
+class Worker:
+    def __init__(self, settings: Settings, *, models: Sequence[str] | None = None, worker_id: str | None = None,
+                 store: JobStore | None = None, storage: Storage | None = None) -> None:
+        self.settings = settings
+        self.worker_id = worker_id or new_worker_id()
+        self.store = store or open_store(settings)
+        self.storage = storage or open_storage(settings)
+        wanted = set(models) if models else set(settings.models)
+        unknown = wanted - set(settings.models)
+        if unknown:
+            raise ValueError(f"unknown model(s) for this worker: {', '.join(sorted(unknown))}")
+        self.model_configs: dict[str, ModelConfig] = {m: settings.models[m] for m in sorted(wanted)}
+        self.engines: dict[str, Engine] = {}
+        self.stopping = threading.Event()
+        self._running: _Running | None = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+    def load_engines(self) -> None:
+        self.store.record_worker(self.worker_id, engine_models=list(self.model_configs), state="loading")
+        for model_id, config in self.model_configs.items():
+            started = time.perf_counter()
+            try:
+                engine = create_engine(config.engine, config.options)
+                engine.load()
+            except Exception as exc:  # an engine that cannot load leaves its model unserved, not the worker dead
+                log_event(log, "engine unavailable", logging.WARNING, model=model_id, engine=config.engine,
+                          reason=str(exc), worker=self.worker_id)
+                continue
+            self.engines[model_id] = engine
+            log_event(log, "engine loaded", model=model_id, engine=config.engine, worker=self.worker_id,
+                      seconds=round(time.perf_counter() - started, 3))
+        self.store.record_worker(self.worker_id, engine_models=list(self.engines), state="ready")
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM/SIGINT: stop claiming, finish the batch in hand, then exit."""
+
+        def stop(signum: int, frame: Any) -> None:
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+    def run(self, *, max_jobs: int | None = None) -> int:
+        """Claim and run jobs until stopped (or ``max_jobs`` are done); return how many were run."""
+        if not self.engines:
+            self.load_engines()
+        heartbeat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
+        heartbeat.start()
+        done = 0
+        idle_wait = 0.005
+        try:
+            while not self.stopping.is_set() and (max_jobs is None or done < max_jobs):
+                try:
+                    batch = self._claim()
+                except StoreError as exc:
+                    log_event(log, "store unavailable", logging.WARNING, worker=self.worker_id, reason=str(exc))
+                    self.stopping.wait(1.0)
+                    continue
+                if not batch:
+                    self.store.wait_for_jobs(idle_wait)
+                    idle_wait = min(idle_wait * 2, 0.25)
+                    continue
+                idle_wait = 0.005
+                self._run_batch(batch)
+                done += len(batch)
+        finally:
+            self.stopping.set()
+            heartbeat.join(timeout=5)
+            try:
+                self.store.record_worker(self.worker_id, engine_models=list(self.engines), state="stopped")
+            except StoreError:
+                pass
+            for engine in self.engines.values():
+                engine.close()
+        return done
+
+    # -- the job cycle -----------------------------------------------------------------------------------------
+    def _claim(self) -> list[Job]:
+        if not self.engines:
+            return []
+        limit = max(engine.max_batch for engine in self.engines.values())
+        jobs = self.store.claim_jobs(self.worker_id, list(self.engines), limit=limit,
+                                     lease_seconds=self.settings.lease_seconds)
+        if jobs:
+            fits = self.engines[jobs[0].engine_model].max_batch
+            for extra in jobs[fits:]:
+                self.store.release_job(extra.id, self.worker_id)
+            jobs = jobs[:fits]
+        return jobs
+
+    def _run_batch(self, jobs: list[Job]) -> None:
+        engine = self.engines[jobs[0].engine_model]
+        for job in jobs:
+            log_event(log, "job started", job=job.id, model=job.model, attempt=job.attempts, worker=self.worker_id)
+        running = _Running(jobs=jobs)
+        with self._lock:
+            self._running = running
+
+        def progress(index: int, fraction: float) -> None:
+            if 0 <= index < len(jobs):
+                running.progress[jobs[index].id] = max(0.0, min(1.0, float(fraction)))
+
+        started = time.perf_counter()
+        try:
+            requests = [request_for(job) for job in jobs]
+            outcomes: Sequence[GenerationResult | BaseException] = engine.generate(requests, progress)
+            if len(outcomes) != len(jobs):
+                raise RuntimeError(f"engine returned {len(outcomes)} results for {len(jobs)} requests")
+        except Exception as exc:  # the whole batch failed: each job fails (and may retry) on its own
+            outcomes = [exc] * len(jobs)
+        engine_seconds = time.perf_counter() - started
+        with self._lock:
+            self._running = None
+        for job, outcome in zip(jobs, outcomes):
+            self._finish(job, outcome, engine_seconds / len(jobs))
+
+    def _finish(self, job: Job, outcome: GenerationResult | BaseException, engine_seconds: float) -> None:
+        if isinstance(outcome, BaseException):
+            # Engine errors are about the request and will not change on retry; anything else might.
+            retry = not isinstance(outcome, EngineError)
+            name = outcome.name if isinstance(outcome, EngineError) else "generation_failed"
+            message = str(outcome) or type(outcome).__name__
+            if not isinstance(outcome, EngineError):
+                log.error("job failed", exc_info=outcome, extra={"fields": {"job": job.id}})
+            self.store.fail_job(job.id, self.worker_id, error_name=name, error_message=message, retry=retry)
+            log_event(log, "job failed", job=job.id, error=name, retry=retry, worker=self.worker_id)
+            return
+        try:
+            files = store_result(self.storage, job, outcome)
+        except Exception as exc:
+            log.error("storing the result failed", exc_info=exc, extra={"fields": {"job": job.id}})
+            self.store.fail_job(job.id, self.worker_id, error_name="storage_failed",
+                                error_message=f"storing the result failed: {exc}", retry=True)
+            return
+        audio_seconds = outcome.audio.shape[0] / outcome.sample_rate
+        completed = self.store.complete_job(job.id, self.worker_id, files=files, audio_seconds=audio_seconds,
+                                            engine_seconds=engine_seconds, info=outcome.info)
+        log_event(log, "job completed" if completed else "job lost its lease", job=job.id,
+                  audio_seconds=round(audio_seconds, 2), engine_seconds=round(engine_seconds, 3),
+                  worker=self.worker_id)
+
+    # -- heartbeats --------------------------------------------------------------------------------------------
+    def _heartbeat_loop(self) -> None:
+        """Extend leases of the batch in flight (and push progress), and keep this worker's presence fresh."""
+        lease = self.settings.lease_seconds
+        last_lease = last_presence = time.monotonic()
+        while True:
+            stopping = self.stopping.wait(0.25)
+            if stopping:
+                time.sleep(0.25)  # the event stays set: keep the pace while the last batch finishes
+            now = time.monotonic()
+            with self._lock:
+                running = self._running
+            try:
+                if running is not None:
+                    due = now - last_lease >= lease / 3
+                    for job in running.jobs:
+                        value = running.progress.get(job.id)
+                        changed = value is not None and value != running.reported.get(job.id)
+                        if (due or changed) and job.id not in running.lost:
+                            if not self.store.heartbeat(job.id, self.worker_id, lease_seconds=lease, progress=value):
+                                running.lost.add(job.id)
+                            running.reported[job.id] = value if value is not None else 0.0
+                    if due:
+                        last_lease = now
+                if now - last_presence >= PRESENCE_SECONDS and not stopping:
+                    self.store.record_worker(self.worker_id, engine_models=list(self.engines), state="ready")
+                    last_presence = now
+            except StoreError as exc:
+                log_event(log, "heartbeat failed", logging.WARNING, worker=self.worker_id, reason=str(exc))
+            if stopping and running is None:
+                return

@@ -1,0 +1,65 @@
+"""A tiny test engine: a sine tone whose pitch comes from the seed. Used only by the test suite.
+
+Prompts steer it so tests can provoke each outcome: ``"sleep:2.5"`` takes that long (reporting progress),
+``"fail"`` raises an engine error, ``"crash"`` kills its own process, ``"explode"`` raises an unexpected error.
+It never ships under a real model name: tests serve it as ``test/tone`` by import path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from typing import Sequence
+
+import numpy as np
+
+from orchestrion.engines import Engine, EngineError, Extra, GenerationRequest, GenerationResult, ProgressCallback
+
+
+class ToneEngine(Engine):
+    name = "test-tone"
+    max_duration = 300.0
+    sample_rate = 24_000  # not 48 kHz on purpose: the worker must resample
+
+    def load(self) -> None:
+        # Loading counts are observable through a file so tests can prove engines load once per worker.
+        marker = self.options.get("load_marker")
+        if marker:
+            with open(marker, "a") as fh:
+                fh.write(f"{os.getpid()}\n")
+
+    def generate(self, requests: Sequence[GenerationRequest],
+                 progress: ProgressCallback) -> list[GenerationResult | BaseException]:
+        results: list[GenerationResult | BaseException] = []
+        for index, request in enumerate(requests):
+            prompt = request.prompt.lower()
+            if "crash" in prompt:
+                os._exit(137)
+            if "explode" in prompt:
+                results.append(RuntimeError("unexpected failure"))
+                continue
+            if "fail" in prompt:
+                results.append(EngineError("the tone engine was asked to fail"))
+                continue
+            match = re.search(r"sleep:([0-9.]+)", prompt)
+            if match:
+                total = float(match.group(1))
+                steps = 10
+                for step in range(steps):
+                    time.sleep(total / steps)
+                    progress(index, (step + 1) / steps)
+            frames = int(request.duration * self.sample_rate)
+            freq = 220.0 + (request.seed % 24) * 20.0
+            t = np.arange(frames, dtype=np.float32) / self.sample_rate
+            mono = 0.3 * np.sin(2 * np.pi * freq * t).astype(np.float32)
+            audio = np.stack([mono, mono], axis=1)
+            progress(index, 1.0)
+            results.append(GenerationResult(
+                audio=audio, sample_rate=self.sample_rate,
+                extras=[Extra(name="score.mid", data=b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0",
+                              content_type="audio/midi"),
+                        Extra(name="stems/tone", audio=audio)],
+                info={"frequency": freq},
+            ))
+        return results

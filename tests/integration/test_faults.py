@@ -1,0 +1,115 @@
+"""Fault tests: kill -9 of a generating worker, and server restarts, lose no acknowledged job; each job yields
+exactly one set of files and completes exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Callable
+
+import httpx
+import pytest
+
+from orchestrion.jobs.sqlite import SQLiteJobStore
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.slow
+
+FAST_LEASE = {"ORCHESTRION_LEASE_SECONDS": "2", "ORCHESTRION_LOG_JSON": "1"}
+
+
+def submit(server: ServerProcess, prompt: str, seed: int = 1) -> str:
+    answer = httpx.post(f"{server.base_url}/v2/generate/audio",
+                        headers={"Authorization": f"Bearer {server.api_key}"},
+                        json={"model": "test/tone", "prompt": prompt, "seed": seed, "duration": 5}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["id"]
+
+
+def fetch(server: ServerProcess, job_id: str) -> dict:
+    answer = httpx.get(f"{server.base_url}/v2/generate/audio", params={"generation_id": job_id},
+                       headers={"Authorization": f"Bearer {server.api_key}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def completions(server: ServerProcess) -> dict[str, int]:
+    """How many times each job was completed, from the JSON log lines of every process."""
+    counts: dict[str, int] = {}
+    for line in server.log_path.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("event") == "job completed":
+                counts[entry["job"]] = counts.get(entry["job"], 0) + 1
+    return counts
+
+
+def job_files(server: ServerProcess, job_id: str) -> list[str]:
+    folder = server.data_dir / "files" / job_id
+    return sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file())
+
+
+EXPECTED_FILES = ["output.wav", "score.mid", "stems/tone.wav"]
+
+
+def test_kill_9_of_a_generating_worker_loses_no_job(server_factory) -> None:
+    server = server_factory(workers=2, env=FAST_LEASE).start()
+    job_id = submit(server, "sleep:4")
+    wait_for(lambda: fetch(server, job_id)["status"] == "generating", 20, "the job to start")
+    # Find the worker running it: the job's lease owner names its pid.
+    wait_for(lambda: fetch(server, job_id).get("progress", 0) > 0, 20, "progress")
+    store = SQLiteJobStore(server.data_dir / "orchestrion.db")
+    owner = store.get_job(job_id).lease_owner  # "<host>:<pid>:<tag>"
+    store.close()
+    victim = int(owner.split(":")[1])
+    assert victim in server.worker_pids()
+    os.kill(victim, signal.SIGKILL)
+
+    wait_for(lambda: fetch(server, job_id)["status"] == "completed", 60, "the job to complete after the kill")
+    final = fetch(server, job_id)
+    assert final["error"] is None
+    assert job_files(server, job_id) == EXPECTED_FILES
+    assert completions(server) == {job_id: 1}
+    # The supervisor replaced the dead worker, and the server itself never stopped answering.
+    wait_for(lambda: len(server.worker_pids()) == 2 and victim not in server.worker_pids(), 30, "a new worker")
+    assert httpx.get(server.base_url + "/health").status_code == 200
+
+
+def test_server_restart_with_queued_jobs_completes_them(server_factory) -> None:
+    server = server_factory(workers=1, env=FAST_LEASE).start()
+    ids = [submit(server, "sleep:0.6", seed=i) for i in range(6)]
+    wait_for(lambda: fetch(server, ids[0])["status"] != "queued", 20, "the first job to start")
+    assert server.stop() == 0  # graceful: the batch in hand finishes, the rest stay queued
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.base_url + "/health")
+
+    server.start()
+    wait_for(lambda: all(fetch(server, i)["status"] == "completed" for i in ids), 90, "every job to complete")
+    for job_id in ids:
+        assert job_files(server, job_id) == EXPECTED_FILES
+    assert completions(server) == {job_id: 1 for job_id in ids}
+
+
+def test_kill_9_of_the_whole_server_loses_no_acknowledged_job(server_factory) -> None:
+    server = server_factory(workers=2, env=FAST_LEASE).start()
+    ids = [submit(server, "sleep:1.5", seed=i) for i in range(5)]
+    wait_for(lambda: any(fetch(server, i)["status"] == "generating" for i in ids), 20, "a job to start")
+    server.kill()  # API, supervisor and workers all die at once, mid-job
+
+    server.start()
+    wait_for(lambda: all(fetch(server, i)["status"] == "completed" for i in ids), 120, "every job to complete")
+    for job_id in ids:
+        assert job_files(server, job_id) == EXPECTED_FILES
+    assert completions(server) == {job_id: 1 for job_id in ids}
