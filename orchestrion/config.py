@@ -174,7 +174,7 @@ def load_settings(
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     models = {mid: ModelConfig(id=mid, **spec) for mid, spec in DEFAULT_MODELS.items()}
-    aliases = dict(DEFAULT_ALIASES)
+    aliases: dict[str, str] | None = None
 
     path = config_file or env.get(ENV_PREFIX + "CONFIG")
     if path:
@@ -210,6 +210,9 @@ def load_settings(
             raise ConfigError(f"unknown setting {name!r}")
         values[name] = _coerce(name, raw, "command line")
 
+    if aliases is None:
+        # The default alias follows its model: a file that serves no composer gets no lyria2 alias.
+        aliases = {alias: target for alias, target in DEFAULT_ALIASES.items() if target in models}
     for alias, target in aliases.items():
         if target not in models:
             raise ConfigError(f"alias {alias!r} points at unknown model {target!r}")

@@ -198,6 +198,24 @@ def validation_message(errors: list[Mapping[str, Any]], *, drop_loc_prefix: tupl
     return "; ".join(problems) or "invalid request"
 
 
+def _allowed_methods(request: Request) -> str:
+    # Starlette's Allow names only the first route that matched the path; GET and POST of one path are two routes.
+    # Included routers may stay nested (newer FastAPI), so walk them; none of ours has a prefix.
+    methods: set[str] = set()
+    path = request.scope.get("path", "")
+    pending = list(request.app.router.routes)
+    while pending:
+        route = pending.pop()
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            pending.extend(nested.routes)
+            continue
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error FastAPI and Starlette know how to catch through the one error shape."""
 
@@ -211,7 +229,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 404: f"No route matches {request.url.path}",
                 405: f"Method {request.method} is not allowed on {request.url.path}",
             }.get(exc.status_code, message or http.HTTPStatus(exc.status_code).phrase)
-        return _respond(request, exc.status_code, message, exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        return _respond(request, exc.status_code, message, headers)
 
     async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = list(exc.errors())

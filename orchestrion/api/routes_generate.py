@@ -14,13 +14,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from ..engines import EngineError, EngineUnavailable, GenerationRequest, InvalidRequest
-from ..jobs.models import FileRef, Job, JobStatus, NewJob
+from ..jobs.models import ApiKey, FileRef, Job, JobStatus, NewJob
 from ..logs import log_event
 from .context import ApiContext, api_context
 from .errors import BadRequest, NotFound, ServiceUnavailable, iso_utc, validation_message
@@ -36,6 +36,11 @@ router = APIRouter(tags=["generation"])
 MAX_GENERATION_ID = 256
 #: Parameters beyond the hosted API's that are stored only when the client sent them.
 _OPTIONAL_PARAMS = ("bpm", "key", "loop")
+
+
+async def authenticated_key(request: Request) -> ApiKey:
+    # async: a plain function dependency would be sent to the thread pool, a needless hop on the poll path.
+    return api_context(request).authenticate(request)
 
 
 def json_response(payload: Any, status_code: int = 200) -> Response:
@@ -140,14 +145,19 @@ def _validate_with_engine(
 )
 async def get_generation(
     request: Request,
-    generation_id: str | None = Query(default=None, description="The id answered by the POST."),
+    # A dependency runs before query validation, so a request without a key learns nothing, not even that its
+    # query is wrong.
+    key: ApiKey = Depends(authenticated_key),
+    generation_id: str = Query(
+        description="The id answered by the POST.",
+        min_length=1,
+        max_length=MAX_GENERATION_ID,
+        pattern=r"\S",
+    ),
 ) -> Response:
     """The generation's status and, once completed, a signed link to its audio (and MIDI and stems when made)."""
     ctx = api_context(request)
-    key = ctx.authenticate(request)
-    if generation_id is None or not generation_id.strip():
-        raise BadRequest("generation_id: is required (the id answered by POST /v2/generate/audio)")
-    job = ctx.store.get_job(generation_id, key.id) if len(generation_id) <= MAX_GENERATION_ID else None
+    job = ctx.store.get_job(generation_id, key.id)
     if job is None:
         # Another key's generation answers exactly like an unknown one: keys never learn of each other's work.
         raise NotFound("Generation not found.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "AudioFileOut",
@@ -45,7 +45,7 @@ class GenerateAudioRequest(BaseModel):
     ] = None
     seed: Annotated[
         int | None,
-        Field(strict=True, ge=0, le=SEED_MAX, description="Same seed and parameters give the same audio; random when absent."),
+        Field(ge=0, le=SEED_MAX, description="Same seed and parameters give the same audio; random when absent."),
     ] = None
     duration: Annotated[
         float, Field(strict=True, ge=5, le=300, description="Seconds of audio (extension; default 30).")
@@ -58,6 +58,15 @@ class GenerateAudioRequest(BaseModel):
     output_format: Annotated[
         Literal["wav", "flac", "mp3", "ogg"], Field(description="Encoding of audio_file (extension; default wav).")
     ] = "wav"
+
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed_is_a_json_integer(cls, value: Any) -> Any:
+        # JSON Schema counts 7.0 as an integer, so it is accepted; "7" and true are not numbers and are refused.
+        if isinstance(value, (bool, str)):
+            raise ValueError("must be an integer")
+        return value
 
 
 class GenerationCreated(BaseModel):

@@ -6,7 +6,7 @@ so FastAPI cannot see it).
 from __future__ import annotations
 
 import http
-from typing import Any
+from typing import Any, Sequence
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -38,7 +38,7 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, served_ids: Sequence[str]) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
@@ -48,12 +48,21 @@ def install_openapi(app: FastAPI) -> None:
             description=app.description,
             routes=app.routes,
         )
+        # Validation failures answer 400 with the error body (see errors.py), never FastAPI's 422.
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict):
+                    operation.get("responses", {}).pop("422", None)
         components = schema.setdefault("components", {})
         schemas = components.setdefault("schemas", {})
         body_schema = GenerateAudioRequest.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, definition in body_schema.pop("$defs", {}).items():
             schemas.setdefault(name, definition)
+        # The served ids are known only at run time; listing them lets clients and fuzzers pick a real one.
+        body_schema["properties"]["model"]["enum"] = list(served_ids)
         schemas["GenerateAudioRequest"] = body_schema
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
         schemas.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
         components.setdefault("securitySchemes", {})["bearerAuth"] = {
             "type": "http",

@@ -85,6 +85,9 @@ def revoke(key_id: str, config_file: str | None, data_dir: str | None) -> None:
     store = _open(config_file, data_dir)
     try:
         record = store.revoke_key(key_id)
+    except ValueError as exc:  # a prefix that matches several keys
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None
     finally:
         store.close()
     if record is None:

@@ -25,8 +25,6 @@ from ._exceptions import (
 from ._types import AudioFile, Generation, GenerationError, Model
 
 __all__ = [
-    "DEFAULT_BASE_URL",
-    "DEFAULT_MODEL",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -39,6 +37,8 @@ __all__ = [
     "BadRequestError",
     "Client",
     "ConflictError",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MODEL",
     "Generation",
     "GenerationError",
     "GenerationFailed",

@@ -1,68 +1,30 @@
 """The embedded job store: one SQLite file in WAL mode, shared by the API process and its worker processes.
 
-Each thread of each process opens its own connection lazily (a connection inherited through ``fork`` is never
-reused). Every write runs in ``BEGIN IMMEDIATE``, which takes SQLite's single write lock up front, so a
-read-then-write (admission control, claims, fencing checks) can never interleave with another writer and never
-deadlocks upgrading a read lock; waiting for the lock is bounded by ``busy_timeout``, past which callers get
-:class:`StoreUnavailable`. Counts per status live in ``job_counts``, kept by triggers, so admission control and
-``/metrics`` read a handful of rows instead of scanning 10,000 queued jobs.
+Every write is one ``BEGIN IMMEDIATE`` transaction (see :mod:`._sqlite_connections`), so admission control, claims
+and the fencing checks read and write with no other writer in between: no job is claimed twice and no limit is
+overshot, whichever processes race. Counts per status live in ``job_counts``, kept by triggers, so admission
+control and ``/metrics`` read a handful of rows instead of scanning 10,000 queued jobs; claims and queue positions
+walk a partial index of queued jobs in creation order.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import sqlite3
-import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
-import orjson
-
-from ._sqlite_rows import JOB_COLUMNS, KEY_COLUMNS, dumps, job_from_row, key_from_row, loads
-from .migrate import Dialect, load_migrations, run_migrations
+from ._rows import JOB_COLUMNS, KEY_COLUMNS, dumps, job_from_row, key_from_row, loads
+from ._sqlite_connections import SQLITE_DIALECT, SQLiteConnections
+from .migrate import load_migrations, run_migrations
 from .models import ApiKey, FileRef, Job, JobStatus, NewJob
-from .store import JobStore, QueueFull, QuotaExceeded, StoreError, StoreUnavailable, TooManyQueued
+from .store import JobStore, QueueFull, QuotaExceeded, StoreError, TooManyQueued
 
 __all__ = ["SQLiteJobStore", "SQLITE_DIALECT"]
 
 _MIGRATIONS_PACKAGE = "orchestrion.jobs.migrations.sqlite"
 _WORKER_STATES = frozenset({"loading", "ready", "stopped"})
-# OperationalError texts that mean "cannot reach the data right now" rather than a bug in a query.
-_UNAVAILABLE = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full", "no such table",
-                "not a database", "malformed")
-
-
-def _execute_script(conn: sqlite3.Connection, script: str) -> None:
-    # executescript() would COMMIT the migration transaction first, so feed statements one by one;
-    # sqlite3.complete_statement knows that a trigger body's semicolons do not end the statement.
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            conn.execute(buffer)
-            buffer = ""
-    if buffer.strip() and not all(part.strip().startswith("--") for part in buffer.splitlines() if part.strip()):
-        raise sqlite3.OperationalError(f"incomplete SQL statement at the end of the script: {buffer.strip()[:80]!r}")
-
-
-SQLITE_DIALECT = Dialect(name="sqlite", begin=("BEGIN IMMEDIATE",), param="?", execute_script=_execute_script)
-
-
-@contextlib.contextmanager
-def _translated() -> Iterator[None]:
-    """Map sqlite3's errors onto the store's: lock timeouts and I/O trouble become :class:`StoreUnavailable`."""
-    try:
-        yield
-    except sqlite3.IntegrityError as exc:
-        raise StoreError(f"job store constraint failed: {exc}") from exc
-    except sqlite3.DatabaseError as exc:
-        text = str(exc).lower()
-        if any(marker in text for marker in _UNAVAILABLE):
-            raise StoreUnavailable(f"job store unavailable: {exc}") from exc
-        raise StoreError(f"job store error: {exc}") from exc
 
 
 class SQLiteJobStore(JobStore):
@@ -73,111 +35,44 @@ class SQLiteJobStore(JobStore):
             raise ValueError(f"busy_timeout must not be negative, got {busy_timeout!r}")
         self.path = Path(path)
         self.busy_timeout = float(busy_timeout)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._generation = 0  # bumped by close() so threads drop connections closed under them
+        self._db = SQLiteConnections(self.path, self.busy_timeout)
+        # Bound once: get_job runs thousands of times a second and each saved call layer shows.
+        self._write = self._db.write
+        self._read = self._db.read
+        self._read_one = self._db.read_one
 
     def __repr__(self) -> str:
         return f"SQLiteJobStore({str(self.path)!r})"
 
     # -- connections -------------------------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
-        local = self._local
-        conn = getattr(local, "conn", None)
-        if conn is not None and local.pid == os.getpid() and local.generation == self._generation:
-            return conn
-        conn = self._open()
-        local.conn, local.pid, local.generation = conn, os.getpid(), self._generation
-        with self._lock:
-            self._connections.append(conn)
-        return conn
-
-    def _open(self) -> sqlite3.Connection:
-        with _translated():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: the module opens no transactions behind our back; we BEGIN explicitly.
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None,
-                                   check_same_thread=False, cached_statements=128)
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            self._enable_wal(conn)
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-        return conn
-
-    def _enable_wal(self, conn: sqlite3.Connection) -> None:
-        # Switching a fresh file to WAL needs an exclusive moment; processes starting together can be refused
-        # without the busy handler being consulted, so retry within the same bound.
-        deadline = time.monotonic() + max(self.busy_timeout, 0.1)
-        while True:
-            try:
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
-                continue
-            if str(mode).lower() != "wal":
-                raise StoreUnavailable(f"{self.path}: SQLite refused WAL mode (got {mode!r}); is it on a network disk?")
-            return
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        with _translated():
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with _translated():
-            return self._conn().execute(sql, params).fetchall()
-
-    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
-        with _translated():
-            return self._conn().execute(sql, params).fetchone()
+        return self._db.get()
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def migrate(self) -> int:
         migrations = load_migrations(_MIGRATIONS_PACKAGE)
-        conn = self._conn()
-        with _translated():
-            return run_migrations(conn, migrations, SQLITE_DIALECT)
+        # Processes starting together all try; run_migrations rolls back on "busy", so a retry starts clean.
+        return self._db.run(lambda conn: run_migrations(conn, migrations, SQLITE_DIALECT))
 
     def ping(self) -> None:
         # Reading the schema version proves both that the file opens and that it has been migrated.
         self._read_one("SELECT MAX(version) FROM schema_migrations")
 
     def close(self) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-            self._generation += 1
-        for conn in connections:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+        self._db.close()
 
     def __reduce__(self) -> tuple:
         # A pickled store (handed to a spawned process) reopens the same file with fresh connections.
-        return (type(self), (str(self.path),), {"busy_timeout": self.busy_timeout})
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.busy_timeout = state["busy_timeout"]
+        return (_reopen, (str(self.path), self.busy_timeout))
 
     def wait_for_jobs(self, timeout: float) -> None:
         """Sleep up to ``timeout``, returning early when another connection commits a change to the file."""
-        conn = self._conn()
         deadline = time.monotonic() + max(0.0, timeout)
-        with _translated():
-            start = conn.execute("PRAGMA data_version").fetchone()[0]
-            while time.monotonic() < deadline:
-                time.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
-                if conn.execute("PRAGMA data_version").fetchone()[0] != start:
-                    return
+        start = self._read_one("PRAGMA data_version")
+        while time.monotonic() < deadline:
+            time.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
+            if self._read_one("PRAGMA data_version") != start:
+                return
 
     # -- jobs: API side ----------------------------------------------------------------------------------------
     def create_job(self, job: NewJob, *, max_queued_per_key: int, max_queued_total: int) -> Job:
@@ -382,8 +277,8 @@ class SQLiteJobStore(JobStore):
         if any(math.isnan(b) for b in bounds) or bounds != sorted(bounds):
             raise ValueError(f"histogram buckets must be ascending numbers, got {list(buckets)!r}")
         per_bucket = "".join(", COALESCE(SUM(d <= ?), 0)" for _ in bounds)
-        conn = self._conn()
-        with _translated():
+
+        def aggregate(conn: sqlite3.Connection) -> tuple[tuple, list[tuple]]:
             # One snapshot for both aggregates, so /metrics never shows a histogram and sums that disagree.
             conn.execute("BEGIN")
             try:
@@ -397,6 +292,9 @@ class SQLiteJobStore(JobStore):
                 ).fetchall()
             finally:
                 conn.execute("COMMIT")
+            return histogram, per_model
+
+        histogram, per_model = self._db.run(aggregate)
         return {
             "time_to_audio": {"buckets": [int(c) for c in histogram[2:]], "count": int(histogram[0]),
                               "sum": float(histogram[1])},
@@ -468,6 +366,10 @@ class SQLiteJobStore(JobStore):
         return int(self._read_one("SELECT COUNT(*) FROM api_keys")[0])
 
 
+def _reopen(path: str, busy_timeout: float) -> SQLiteJobStore:
+    return SQLiteJobStore(path, busy_timeout=busy_timeout)
+
+
 def _end_with_error(conn: sqlite3.Connection, seq: int, name: str, message: str, now: float) -> None:
     """End a job ``error`` and refund what it was charged, in the caller's transaction."""
     conn.execute(
@@ -491,6 +393,3 @@ def _check_lease(lease_seconds: float) -> None:
     if not isinstance(lease_seconds, (int, float)) or not lease_seconds > 0 or math.isinf(lease_seconds):
         raise ValueError(f"lease_seconds must be a positive number, got {lease_seconds!r}")
 
-
-# orjson is the hot-path codec; imported above so a missing install fails at import, not mid-request.
-del orjson

@@ -67,7 +67,7 @@ class UrlSigner:
             expiry = int(expires)
         except (TypeError, ValueError):
             return "invalid"
-        if str(expiry) != str(expires).strip() or expiry < 0:
+        if str(expiry) != str(expires) or expiry < 0:  # one spelling per expiry: no "+60", " 60" or "060"
             return "invalid"
         if not hmac.compare_digest(self.signature(key, expiry), signature):
             return "invalid"

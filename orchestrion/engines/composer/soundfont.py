@@ -6,8 +6,8 @@ library's float output (``fluid_synth_write_float``) and the few calls pyfluidsy
 handle pyfluidsynth has already opened. Every FluidSynth failure is translated here into the engine's errors:
 a missing library or SoundFont is :class:`~orchestrion.engines.base.EngineUnavailable`.
 
-A :class:`SoundFontSynth` is built once per worker (it holds ~150 MB of samples) and reused for every stem of
-every job; :meth:`SoundFontSynth.reset` returns it to a state indistinguishable from a fresh one.
+A :class:`SoundFont` is loaded once per worker (it holds ~150 MB of samples); each job renders on a fresh
+:class:`Synth` over it, which shares those samples.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ __all__ = [
     "DEFAULT_SOUNDFONT",
     "SAMPLE_RATE",
     "SOUNDFONT_NAMES",
-    "SoundFontSynth",
+    "SoundFont",
+    "Synth",
     "resolve_soundfont",
 ]
 
@@ -120,18 +121,43 @@ def _bind() -> Any:
     return lib
 
 
-class SoundFontSynth:
-    """One FluidSynth instance with one SoundFont loaded, rendering float32 stereo at 48 kHz on the caller's thread.
+class SoundFont:
+    """A SoundFont kept loaded for the life of a worker; :meth:`synth` hands out fresh synthesizers over it.
 
-    Not thread-safe; a worker process owns one. Channels are set up by the caller per stem (program, CCs) after
-    :meth:`reset`.
+    FluidSynth caches sample data per file and process, so a synthesizer created while this one holds the file
+    shares its ~150 MB of samples and costs ~25 ms instead of a full load. Each job renders on a fresh synthesizer
+    because a reused one is not bit-identical: FluidSynth keeps per-voice filter state across
+    ``fluid_synth_system_reset``, so a note's bytes would depend on what the worker played before.
     """
 
-    #: MIDI channels the synth offers; rendering uses one stem at a time, so 16 is plenty.
+    def __init__(self, soundfont: str | os.PathLike[str] | None = None) -> None:
+        self.path = resolve_soundfont(soundfont)
+        self._resident = Synth(self.path)
+
+    def synth(self) -> "Synth":
+        """A fresh synthesizer over this SoundFont (close it, or use it as a context manager)."""
+        if self._resident is None:
+            raise EngineUnavailable("the SoundFont has been closed")
+        return Synth(self.path)
+
+    def close(self) -> None:
+        if self._resident is not None:
+            self._resident.close()
+            self._resident = None
+
+
+class Synth:
+    """One FluidSynth instance with one SoundFont loaded, rendering float32 stereo at 48 kHz on the caller's thread.
+
+    Not thread-safe. Channels are set up by the caller per stem (program, CCs) after :meth:`reset`; channel 9 is
+    the General MIDI drum channel.
+    """
+
+    #: MIDI channels the synth offers; rendering plays one stem at a time, so 16 is plenty.
     channels = 16
 
-    def __init__(self, soundfont: str | os.PathLike[str] | None = None, *, gain: float = 0.5) -> None:
-        self.path = resolve_soundfont(soundfont)
+    def __init__(self, path: Path, *, gain: float = 0.5) -> None:
+        self.path = path
         self._lib = _bind()
         lib = self._lib
         self._settings = lib.new_fluid_settings()
@@ -151,17 +177,26 @@ class SoundFontSynth:
         self._synth = lib.new_fluid_synth(self._settings)
         if not self._synth:
             lib.delete_fluid_settings(self._settings)
+            self._settings = None
             raise EngineUnavailable("FluidSynth could not create a synthesizer")
-        self.sfont_id = lib.fluid_synth_sfload(self._synth, str(self.path).encode(), 1)
+        self.sfont_id = lib.fluid_synth_sfload(self._synth, str(path).encode(), 1)
         if self.sfont_id < 0:
             self.close()
-            raise EngineUnavailable(f"FluidSynth could not load the SoundFont {str(self.path)!r}")
+            raise EngineUnavailable(f"FluidSynth could not load the SoundFont {str(path)!r}")
         lib.fluid_synth_set_interp_method(self._synth, -1, _INTERP_4THORDER)
         self.reset()
 
+    def __enter__(self) -> "Synth":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- state -----------------------------------------------------------------------------------------------
 
-    def reset(self, *, reverb: tuple[float, float, float, float] = (0.6, 0.3, 0.8, 0.9), chorus: bool = True) -> None:
+    def reset(
+        self, *, reverb: tuple[float, float, float, float] = (0.6, 0.3, 0.8, 0.9), chorus: bool = True
+    ) -> None:
         """Silence every voice, clear the effect tails and restore default controllers and programs.
 
         ``reverb`` is (room size, damping, width, level) for the whole next render; ``chorus`` enables the chorus
@@ -225,7 +260,7 @@ class SoundFontSynth:
             self._lib.delete_fluid_settings(self._settings)
             self._settings = None
 
-    def __del__(self) -> None:  # a worker that forgets close() must not leak 150 MB per engine
+    def __del__(self) -> None:  # a forgotten close() must not leak a synthesizer per job
         try:
             self.close()
         except Exception:

@@ -78,7 +78,7 @@ _add(Style(
     melody="lyrical", reverb=0.6, valence=-0.2, energy=0.85, production=frozenset({"hall"}),
 ))
 _add(Style(
-    "ambient", (60, 80), ("Imaj7 IVmaj7", "I vi", "IVmaj7 Imaj7 vi7 Imaj7", "I V/3 vi IV"),
+    "ambient", (60, 80), ("Imaj7 IVmaj7", "I vi", "IVmaj7 Imaj7 vi7 Imaj7", "I V vi IV"),
     ("i VI", "i iv", "i7 VImaj7 III VII", "i VII VI i"),
     {"melody": ("tubular_bells", "celesta", "vibraphone"), "pad": ("halo_pad", "warm_pad", "new_age_pad"),
      "harmony": ("bowed_pad", "slow_strings"), "bass": ("sub_bass",), "arp": ("celesta", "music_box")},
@@ -226,7 +226,7 @@ _add(Style(
 ))
 _add(Style(
     "country", (100, 130), ("I IV I V", "I I IV I V IV I I", "I IV V I"), FOLK_MINOR,
-    {"melody": ("fiddle", "clean_guitar"), "harmony": ("steel_guitar",), "counter": ("banjo",), "pad": ("clean_guitar", "organ"),
+    {"melody": ("fiddle", "clean_guitar"), "harmony": ("steel_guitar",), "counter": ("banjo",), "pad": ("organ", "strings"),
      "bass": ("electric_bass",), "drums": ("drum_kit",)},
     mode="major", comp="strum", bass="root_fifth", drums="train", melody="flowing", reverb=0.25, valence=0.6,
     energy=0.65,

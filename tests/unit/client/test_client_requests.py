@@ -7,7 +7,6 @@ import json
 import httpx
 import pytest
 
-from conftest import API_KEY, BASE_URL, completed, error_body, run
 from orchestrion import (
     APIConnectionError,
     APIError,
@@ -27,7 +26,7 @@ from orchestrion.client._base import MAX_RETRY_AFTER
 
 
 async def test_generate_sends_the_protocol_body_with_bearer_key(twin):
-    generation = await run(
+    generation = await twin.run(
         twin.client.audio.generate(
             prompt="a calm piano waltz", negative_prompt="drums", seed=7, duration=20, bpm=None, loop=True
         )
@@ -36,8 +35,8 @@ async def test_generate_sends_the_protocol_body_with_bearer_key(twin):
     assert generation.id.endswith(":lyria2")
     (request,) = twin.server.requests
     assert request.method == "POST"
-    assert str(request.url) == f"{BASE_URL}/v2/generate/audio"
-    assert request.headers["Authorization"] == f"Bearer {API_KEY}"
+    assert str(request.url) == f"{twin.base_url}/v2/generate/audio"
+    assert request.headers["Authorization"] == f"Bearer {twin.api_key}"
     assert "Idempotency-Key" not in request.headers
     # None values are left out rather than sent as null; the default model is the hosted API's.
     assert json.loads(request.content) == {
@@ -52,12 +51,12 @@ async def test_generate_sends_the_protocol_body_with_bearer_key(twin):
 
 async def test_retrieve_reads_every_field_of_a_finished_generation(twin):
     gen_id = "0b7c7f1e-1111-4222-8333-444455556666:lyria2"
-    midi = {"url": f"{BASE_URL}/files/x/score.mid", "content_type": "audio/midi", "file_name": "score.mid",
+    midi = {"url": f"{twin.base_url}/files/x/score.mid", "content_type": "audio/midi", "file_name": "score.mid",
             "file_size": 900}
-    stem = {"url": f"{BASE_URL}/files/x/strings.wav", "content_type": "audio/wav", "file_name": "strings.wav",
+    stem = {"url": f"{twin.base_url}/files/x/strings.wav", "content_type": "audio/wav", "file_name": "strings.wav",
             "file_size": 1000, "name": "strings"}
-    twin.server.timelines[gen_id] = [completed(gen_id, midi_file=midi, stems=[stem], progress=1.0, future_field=3)]
-    generation = await run(twin.client.audio.retrieve(gen_id))
+    twin.server.timelines[gen_id] = [twin.completed(gen_id, midi_file=midi, stems=[stem], progress=1.0, future_field=3)]
+    generation = await twin.run(twin.client.audio.retrieve(gen_id))
     assert generation.is_completed and generation.is_terminal
     assert generation.audio_file.file_name == "output.wav"
     assert generation.seed == 42
@@ -86,9 +85,9 @@ async def test_retrieve_reads_every_field_of_a_finished_generation(twin):
     ],
 )
 async def test_error_answers_become_typed_errors_keeping_the_body(twin, status, error_class):
-    twin.server.script.append(httpx.Response(status, json=error_body(status, f"prompt: problem {status}")))
+    twin.server.script.append(httpx.Response(status, json=twin.error_body(status, f"prompt: problem {status}")))
     with pytest.raises(error_class) as caught:
-        await run(twin.client.audio.generate(prompt="x"))
+        await twin.run(twin.client.audio.generate(prompt="x"))
     error = caught.value
     assert type(error) is error_class
     assert error.status_code == status
@@ -104,15 +103,15 @@ async def test_an_error_page_that_is_not_json_still_gives_a_readable_error(twin)
     twin.client.max_retries = 0
     twin.server.script.append(httpx.Response(502, text="<html>Bad gateway</html>"))
     with pytest.raises(ServerError) as caught:
-        await run(twin.client.audio.retrieve("abc"))
+        await twin.run(twin.client.audio.retrieve("abc"))
     assert caught.value.status_code == 502
     assert "Bad gateway" in caught.value.message
 
 
 async def test_reads_are_retried_on_503_with_growing_backoff(twin):
-    twin.server.timelines["g1"] = [completed("g1")]
-    twin.server.script += [httpx.Response(503, json=error_body(503, "not ready"))] * 2
-    generation = await run(twin.client.audio.retrieve("g1"))
+    twin.server.timelines["g1"] = [twin.completed("g1")]
+    twin.server.script += [httpx.Response(503, json=twin.error_body(503, "not ready"))] * 2
+    generation = await twin.run(twin.client.audio.retrieve("g1"))
     assert generation.status == "completed"
     assert len(twin.server.requests) == 3
     first, second = twin.clock.sleeps
@@ -120,16 +119,16 @@ async def test_reads_are_retried_on_503_with_growing_backoff(twin):
 
 
 async def test_retry_after_is_honoured_exactly(twin):
-    twin.server.timelines["g1"] = [completed("g1")]
-    twin.server.script.append(httpx.Response(429, json=error_body(429, "slow down"), headers={"Retry-After": "3"}))
-    await run(twin.client.audio.retrieve("g1"))
+    twin.server.timelines["g1"] = [twin.completed("g1")]
+    twin.server.script.append(httpx.Response(429, json=twin.error_body(429, "slow down"), headers={"Retry-After": "3"}))
+    await twin.run(twin.client.audio.retrieve("g1"))
     assert twin.clock.sleeps == [3.0]
 
 
 async def test_retries_are_bounded_and_the_last_error_is_raised(twin):
-    twin.server.script += [httpx.Response(504, json=error_body(504, "gateway timeout"))] * 5
+    twin.server.script += [httpx.Response(504, json=twin.error_body(504, "gateway timeout"))] * 5
     with pytest.raises(ServerError) as caught:
-        await run(twin.client.audio.retrieve("g1"))
+        await twin.run(twin.client.audio.retrieve("g1"))
     assert caught.value.status_code == 504
     assert len(twin.server.requests) == 1 + twin.client.max_retries
 
@@ -137,28 +136,28 @@ async def test_retries_are_bounded_and_the_last_error_is_raised(twin):
 async def test_a_long_retry_after_is_raised_not_slept_through(twin):
     wait = MAX_RETRY_AFTER * 4
     twin.server.script.append(
-        httpx.Response(429, json=error_body(429, "too many queued jobs"), headers={"Retry-After": str(int(wait))})
+        httpx.Response(429, json=twin.error_body(429, "too many queued jobs"), headers={"Retry-After": str(int(wait))})
     )
     with pytest.raises(RateLimitError) as caught:
-        await run(twin.client.audio.retrieve("g1"))
+        await twin.run(twin.client.audio.retrieve("g1"))
     assert caught.value.retry_after == wait
     assert twin.clock.sleeps == []
 
 
 async def test_a_create_without_idempotency_key_is_sent_once(twin):
-    twin.server.script.append(httpx.Response(503, json=error_body(503, "queue full")))
+    twin.server.script.append(httpx.Response(503, json=twin.error_body(503, "queue full")))
     with pytest.raises(ServerError):
-        await run(twin.client.audio.generate(prompt="x"))
+        await twin.run(twin.client.audio.generate(prompt="x"))
     twin.server.script.append(httpx.ConnectError("connection refused"))
     with pytest.raises(APIConnectionError):
-        await run(twin.client.audio.generate(prompt="x"))
+        await twin.run(twin.client.audio.generate(prompt="x"))
     assert len(twin.server.requests) == 2
     assert twin.server.created_bodies == []
 
 
 async def test_a_create_with_idempotency_key_is_retried_with_the_same_key(twin):
     twin.server.script += [httpx.ReadError("reset"), httpx.Response(502, text="bad gateway")]
-    generation = await run(twin.client.audio.generate(prompt="x", idempotency_key="song-123"))
+    generation = await twin.run(twin.client.audio.generate(prompt="x", idempotency_key="song-123"))
     assert generation.status == "queued"
     posts = [r for r in twin.server.requests if r.method == "POST"]
     assert len(posts) == 3
@@ -169,17 +168,17 @@ async def test_a_create_with_idempotency_key_is_retried_with_the_same_key(twin):
 async def test_connection_errors_on_reads_are_retried_then_mapped(twin):
     twin.server.script += [httpx.ConnectError("refused")] * 3
     with pytest.raises(APIConnectionError) as caught:
-        await run(twin.client.audio.retrieve("g1"))
+        await twin.run(twin.client.audio.retrieve("g1"))
     assert "cannot reach the server" in str(caught.value)
     assert len(twin.server.requests) == 3
     twin.server.script.append(httpx.ReadTimeout("slow"))
     twin.client.max_retries = 0
     with pytest.raises(APITimeoutError):
-        await run(twin.client.audio.retrieve("g1"))
+        await twin.run(twin.client.audio.retrieve("g1"))
 
 
 async def test_models_list_shows_aliases(twin):
-    models = await run(twin.client.models.list())
+    models = await twin.run(twin.client.models.list())
     assert [m.id for m in models] == ["google/lyria2", "orchestrion/composer"]
     assert models[0].alias_of == "orchestrion/composer"
     assert models[0].engine == "composer"
@@ -204,5 +203,6 @@ def test_a_bad_base_url_is_refused_clearly(cls):
 
 async def test_a_path_prefix_in_the_base_url_is_kept(twin):
     twin.client.base_url = "http://orchestrion.test/api"
-    await run(twin.client.audio.generate(prompt="x"))
+    with pytest.raises(NotFoundError):  # the fake server serves no /api prefix
+        await twin.run(twin.client.audio.generate(prompt="x"))
     assert twin.server.requests[0].url.path == "/api/v2/generate/audio"

@@ -1,0 +1,724 @@
+/* Orchestrion playground: plain JavaScript, no build step.
+ *
+ * Speaks the same protocol as every other client: POST /v2/generate/audio, then GET ?generation_id=ID until the
+ * status is final. The API key lives in localStorage and only ever travels in the Authorization header; file links
+ * are the server's signed URLs, which need no key. History is this browser's list of generation ids (localStorage);
+ * opening an entry asks the server again, so links are always fresh.
+ */
+"use strict";
+
+(() => {
+  const API_PATH = "/v2/generate/audio";
+  const KEY_STORE = "orchestrion.apiKey";
+  const HISTORY_STORE = "orchestrion.history";
+  const SETTINGS_STORE = "orchestrion.settings";
+  const HISTORY_MAX = 50;
+  const ACTIVE = new Set(["queued", "generating", "waiting"]);
+  const RETRYABLE = new Set([0, 429, 502, 503, 504]);
+  const POLL_FIRST_MS = 400;
+  const POLL_MAX_MS = 2000;
+  const NOTES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
+
+  const $ = (id) => document.getElementById(id);
+  const els = {
+    form: $("generate-form"), prompt: $("prompt"), negative: $("negative-prompt"), model: $("model"),
+    seed: $("seed"), seedRandom: $("seed-random"), duration: $("duration"), bpm: $("bpm"), key: $("key"),
+    keys: $("keys"), loop: $("loop"), format: $("format"), generate: $("generate"),
+    now: $("now"), status: $("status"), progress: $("progress"), error: $("error"), result: $("result"),
+    resultTitle: $("result-title"), resultMeta: $("result-meta"), waveform: $("waveform"), player: $("player"),
+    downloads: $("downloads"), history: $("history"), historyEmpty: $("history-empty"),
+    clearHistory: $("clear-history"), keyButton: $("key-button"), keyDialog: $("key-dialog"),
+    keyForm: $("key-form"), keyInput: $("api-key"), keyError: $("key-error"), keyForget: $("key-forget"),
+    keyCancel: $("key-cancel"),
+  };
+
+  const view = {
+    id: null,          // generation shown in the "Now" card
+    pollToken: 0,      // bumping it cancels the poll loop in flight
+    startedAt: 0,
+    tick: null,        // elapsed-time timer
+    last: null,        // last answer for the shown generation
+    objectUrl: null,   // blob URL of the loaded track
+    peaks: null,       // waveform peaks, recomputed on resize
+    audioBuffer: null,
+    pendingSubmit: false,
+  };
+
+  // -- storage (localStorage may be unavailable: private mode, disabled storage) --------------------------------
+
+  function readStore(name, fallback) {
+    try {
+      const raw = window.localStorage.getItem(name);
+      return raw === null ? fallback : JSON.parse(raw);
+    } catch (_) {
+      return fallback;
+    }
+  }
+
+  function writeStore(name, value) {
+    try {
+      if (value === null) window.localStorage.removeItem(name);
+      else window.localStorage.setItem(name, JSON.stringify(value));
+    } catch (_) { /* storage full or disabled: the page still works for this visit */ }
+  }
+
+  const getKey = () => readStore(KEY_STORE, "") || "";
+  const loadHistory = () => {
+    const list = readStore(HISTORY_STORE, []);
+    return Array.isArray(list) ? list.filter((e) => e && typeof e.id === "string") : [];
+  };
+  const saveHistory = (list) => writeStore(HISTORY_STORE, list.slice(0, HISTORY_MAX));
+
+  function updateHistory(id, changes) {
+    const list = loadHistory();
+    const entry = list.find((e) => e.id === id);
+    if (entry) {
+      Object.assign(entry, changes);
+      saveHistory(list);
+      renderHistory();
+    }
+    return entry;
+  }
+
+  // -- HTTP -----------------------------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, body, retryAfter) {
+      const fields = body && typeof body === "object" ? body : {};
+      super(fields.message ? String(fields.message) : `HTTP ${status}`);
+      this.status = status;
+      this.body = body;
+      this.requestId = fields.requestId || null;
+      this.retryAfter = retryAfter;
+    }
+  }
+
+  function retryAfterSeconds(header) {
+    if (!header) return null;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds);
+    const when = Date.parse(header);
+    return Number.isNaN(when) ? null : Math.max(0, (when - Date.now()) / 1000);
+  }
+
+  async function api(method, path, { body, query } = {}) {
+    const url = new URL(path, window.location.origin);
+    for (const [name, value] of Object.entries(query || {})) url.searchParams.set(name, value);
+    const headers = { Accept: "application/json" };
+    const key = getKey();
+    if (key) headers.Authorization = `Bearer ${key}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(url, {
+        method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (_) {
+      throw new ApiError(0, { message: "Cannot reach the server. Is it still running?" }, null);
+    }
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (_) { data = null; }
+    const retryAfter = retryAfterSeconds(response.headers.get("Retry-After"));
+    if (!response.ok) {
+      throw new ApiError(response.status, data || { message: text.slice(0, 300) || response.statusText }, retryAfter);
+    }
+    return { data, retryAfter };
+  }
+
+  function describeError(err) {
+    if (!(err instanceof ApiError)) return `Something went wrong: ${err && err.message ? err.message : err}`;
+    const msg = err.message;
+    switch (true) {
+      case err.status === 0: return msg;
+      case err.status === 401: return `Your API key was not accepted: ${msg}`;
+      case err.status === 403: return `Not allowed: ${msg}`;
+      case err.status === 404: return `Not found: ${msg}`;
+      case err.status === 429:
+        return err.retryAfter ? `${msg} Try again in ${Math.ceil(err.retryAfter)} s.` : msg;
+      case err.status >= 500: return `The server could not do it (${err.status}): ${msg}`;
+      default: return msg;
+    }
+  }
+
+  // -- status and errors ----------------------------------------------------------------------------------------
+
+  function showNow() { els.now.hidden = false; }
+
+  function setStatus(text, percent) {
+    els.status.textContent = text;
+    if (percent === null || percent === undefined) {
+      els.progress.hidden = true;
+    } else {
+      els.progress.hidden = false;
+      els.progress.value = percent;
+      els.progress.setAttribute("aria-valuetext", `${Math.round(percent)} percent`);
+    }
+  }
+
+  function showError(message, { offerKey = false } = {}) {
+    showNow();
+    els.error.replaceChildren(document.createTextNode(message));
+    if (offerKey) {
+      const fix = document.createElement("button");
+      fix.type = "button";
+      fix.className = "ghost small";
+      fix.textContent = "Change API key";
+      fix.addEventListener("click", () => openKeyDialog());
+      els.error.append(" ", fix);
+    }
+    els.error.hidden = false;
+  }
+
+  function clearError() {
+    els.error.hidden = true;
+    els.error.replaceChildren();
+  }
+
+  const elapsed = () => ((performance.now() - view.startedAt) / 1000).toFixed(0);
+
+  function statusText(gen) {
+    switch (gen.status) {
+      case "queued":
+      case "waiting": {
+        const pos = gen.queue_position;
+        if (pos === 0) return `Queued, next in line · ${elapsed()} s`;
+        if (Number.isInteger(pos)) return `Queued, ${pos} ahead · ${elapsed()} s`;
+        return `Queued · ${elapsed()} s`;
+      }
+      case "generating":
+        return `Generating ${Math.round(percentOf(gen))}% · ${elapsed()} s`;
+      case "completed": return "Completed";
+      case "error": return "Failed";
+      default: return gen.status;
+    }
+  }
+
+  function percentOf(gen) {
+    const p = Number(gen.progress);
+    if (!Number.isFinite(p)) return 0;
+    return Math.max(0, Math.min(100, p));
+  }
+
+  function renderProgress(gen) {
+    const active = ACTIVE.has(gen.status);
+    setStatus(statusText(gen), active ? (gen.status === "generating" ? percentOf(gen) : 0) : null);
+    els.now.setAttribute("aria-busy", active ? "true" : "false");
+  }
+
+  function startTicking() {
+    stopTicking();
+    view.tick = window.setInterval(() => { if (view.last) renderProgress(view.last); }, 1000);
+  }
+
+  function stopTicking() {
+    if (view.tick) window.clearInterval(view.tick);
+    view.tick = null;
+  }
+
+  // -- generate and poll ----------------------------------------------------------------------------------------
+
+  function readForm() {
+    const prompt = els.prompt.value.trim();
+    if (!prompt) return { error: "Write a prompt first: what should the music be?", field: els.prompt };
+    const body = { model: els.model.value, prompt };
+    const negative = els.negative.value.trim();
+    if (negative) body.negative_prompt = negative;
+    if (!els.seedRandom.checked) {
+      const seed = Number(els.seed.value);
+      if (els.seed.value === "" || !Number.isInteger(seed) || seed < 0 || seed > 4294967295) {
+        return { error: "Seed must be a whole number from 0 to 4294967295, or tick Random.", field: els.seed };
+      }
+      body.seed = seed;
+    }
+    const duration = Number(els.duration.value);
+    if (!Number.isFinite(duration) || duration < 5 || duration > 300) {
+      return { error: "Duration must be between 5 and 300 seconds.", field: els.duration };
+    }
+    body.duration = duration;
+    if (els.bpm.value !== "") {
+      const bpm = Number(els.bpm.value);
+      if (!Number.isFinite(bpm) || bpm < 20 || bpm > 300) {
+        return { error: "Tempo must be between 20 and 300 BPM, or left empty.", field: els.bpm };
+      }
+      body.bpm = bpm;
+    }
+    const key = els.key.value.trim();
+    if (key) body.key = key;
+    if (els.loop.checked) body.loop = true;
+    body.output_format = els.format.value;
+    return { body };
+  }
+
+  async function submit() {
+    clearError();
+    const { body, error, field } = readForm();
+    if (error) {
+      showError(error);
+      field.focus();
+      return;
+    }
+    if (!getKey()) {
+      view.pendingSubmit = true;
+      openKeyDialog();
+      return;
+    }
+    writeStore(SETTINGS_STORE, { model: body.model, format: body.output_format, duration: body.duration });
+    els.generate.disabled = true;
+    els.generate.textContent = "Generating…";
+    showNow();
+    els.result.hidden = true;
+    setStatus("Sending…", null);
+    try {
+      const { data } = await api("POST", API_PATH, { body });
+      const entry = {
+        id: data.id, prompt: body.prompt, negative_prompt: body.negative_prompt || "", model: body.model,
+        seed: Number.isInteger(data.seed) ? data.seed : (body.seed ?? null), duration: body.duration,
+        bpm: body.bpm ?? null, key: body.key || "", loop: !!body.loop, output_format: body.output_format,
+        status: data.status || "queued", created: Date.now(),
+      };
+      saveHistory([entry, ...loadHistory().filter((e) => e.id !== entry.id)]);
+      renderHistory();
+      follow(entry.id, data);
+    } catch (err) {
+      setStatus("", null);
+      showError(describeError(err), { offerKey: err instanceof ApiError && err.status === 401 });
+    } finally {
+      els.generate.disabled = false;
+      els.generate.textContent = "Generate";
+    }
+  }
+
+  /* Show generation `id` in the Now card and poll it until final. `first` is an answer already in hand. */
+  async function follow(id, first) {
+    const token = ++view.pollToken;
+    view.id = id;
+    view.startedAt = performance.now();
+    view.last = first ? { status: "queued", ...first } : { status: "queued" };
+    clearError();
+    showNow();
+    els.result.hidden = true;
+    resetPlayer();
+    renderProgress(view.last);
+    startTicking();
+    let delay = POLL_FIRST_MS;
+    let failures = 0;
+    while (token === view.pollToken) {
+      let answer;
+      try {
+        answer = await api("GET", API_PATH, { query: { generation_id: id } });
+        failures = 0;
+      } catch (err) {
+        if (token !== view.pollToken) return;
+        if (err instanceof ApiError && RETRYABLE.has(err.status) && failures < 20) {
+          failures += 1;
+          setStatus(`Waiting for the server… (${describeError(err)})`, null);
+          await sleep(Math.max(delay, (err.retryAfter || 0) * 1000));
+          delay = Math.min(delay * 1.5, POLL_MAX_MS * 2);
+          continue;
+        }
+        stopTicking();
+        setStatus("", null);
+        if (err instanceof ApiError && err.status === 404) updateHistory(id, { status: "gone" });
+        showError(describeError(err), { offerKey: err instanceof ApiError && err.status === 401 });
+        return;
+      }
+      if (token !== view.pollToken) return;
+      const gen = answer.data;
+      view.last = gen;
+      updateHistory(id, { status: gen.status, seed: Number.isInteger(gen.seed) ? gen.seed : undefined });
+      renderProgress(gen);
+      if (!ACTIVE.has(gen.status)) {
+        stopTicking();
+        if (gen.status === "completed") {
+          const took = ((performance.now() - view.startedAt) / 1000).toFixed(1);
+          setStatus(first ? `Completed in ${took} s` : "Completed", null);
+          await showResult(gen);
+        } else {
+          const reason = gen.error ? `${gen.error.message} (${gen.error.name})` : `status ${gen.status}`;
+          setStatus("Failed", null);
+          showError(`The generation failed: ${reason}`);
+        }
+        return;
+      }
+      await sleep(Math.max(delay, (answer.retryAfter || 0) * 1000));
+      delay = Math.min(delay * 1.4, POLL_MAX_MS);
+    }
+  }
+
+  const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
+
+  // -- result: player, waveform, downloads ----------------------------------------------------------------------
+
+  function resetPlayer() {
+    els.player.pause();
+    els.player.removeAttribute("src");
+    els.player.load();
+    if (view.objectUrl) URL.revokeObjectURL(view.objectUrl);
+    view.objectUrl = null;
+    view.peaks = null;
+    view.audioBuffer = null;
+    els.player.dataset.state = "empty";
+    drawWaveform();
+  }
+
+  function formatBytes(n) {
+    if (!Number.isFinite(n)) return "";
+    if (n < 1000) return `${n} B`;
+    if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+    return `${(n / 1e6).toFixed(1)} MB`;
+  }
+
+  function downloadLink(label, file, fileName) {
+    const a = document.createElement("a");
+    a.className = "button";
+    a.href = file.url;
+    a.download = fileName || file.file_name || "";
+    a.rel = "noopener";
+    const size = formatBytes(file.file_size);
+    a.textContent = label;
+    if (size) {
+      const small = document.createElement("span");
+      small.className = "size";
+      small.textContent = ` ${size}`;
+      a.append(small);
+    }
+    return a;
+  }
+
+  async function showResult(gen) {
+    const entry = loadHistory().find((e) => e.id === gen.id) || {};
+    els.result.hidden = false;
+    els.resultTitle.textContent = entry.prompt || gen.id;
+    const facts = [];
+    if (Number.isInteger(gen.seed)) facts.push(`seed ${gen.seed}`);
+    if (gen.model) facts.push(gen.model);
+    if (entry.duration) facts.push(`${entry.duration} s`);
+    if (gen.audio_file && gen.audio_file.content_type) facts.push(gen.audio_file.content_type);
+    els.resultMeta.textContent = facts.join(" · ");
+
+    const stem = `orchestrion-${Number.isInteger(gen.seed) ? gen.seed : gen.id.slice(0, 8)}`;
+    const links = [];
+    if (gen.audio_file) {
+      const ext = (gen.audio_file.file_name || "output.wav").split(".").pop();
+      links.push(downloadLink("Download track", gen.audio_file, `${stem}.${ext}`));
+    }
+    if (gen.midi_file) links.push(downloadLink("Download MIDI", gen.midi_file, `${stem}.mid`));
+    for (const part of gen.stems || []) {
+      const name = part.name || (part.file_name || "stem").replace(/\.[^.]+$/, "");
+      const ext = (part.file_name || "stem.wav").split(".").pop();
+      links.push(downloadLink(`Stem: ${name}`, part, `${stem}-${name}.${ext}`));
+    }
+    els.downloads.replaceChildren(...links);
+    if (!gen.audio_file) {
+      showError("The server finished but linked no audio file.");
+      return;
+    }
+    await loadAudio(gen.audio_file.url);
+  }
+
+  async function loadAudio(url) {
+    els.player.dataset.state = "loading";
+    let bytes;
+    let contentType = "";
+    try {
+      const response = await fetch(url, { cache: "no-store" });
+      if (!response.ok) {
+        let message = response.statusText;
+        try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
+        throw new Error(`the file link answered ${response.status}: ${message}`);
+      }
+      contentType = response.headers.get("Content-Type") || "";
+      bytes = await response.arrayBuffer();
+    } catch (err) {
+      els.player.dataset.state = "error";
+      showError(`Could not load the track: ${err.message}`);
+      return;
+    }
+    view.objectUrl = URL.createObjectURL(new Blob([bytes], contentType ? { type: contentType } : undefined));
+    els.player.src = view.objectUrl;
+    els.player.addEventListener("loadedmetadata", () => { els.player.dataset.state = "ready"; }, { once: true });
+    try {
+      // An OfflineAudioContext decodes without needing a user gesture (autoplay rules do not apply).
+      const ctx = new OfflineAudioContext(1, 1, 48000);
+      view.audioBuffer = await ctx.decodeAudioData(bytes.slice(0));
+      computePeaks();
+    } catch (_) {
+      view.audioBuffer = null; // e.g. a codec this browser cannot decode; the player may still play it
+    }
+    drawWaveform();
+  }
+
+  function computePeaks() {
+    const buffer = view.audioBuffer;
+    if (!buffer) return;
+    const width = Math.max(1, Math.floor(els.waveform.clientWidth || 600));
+    const channels = [];
+    for (let c = 0; c < buffer.numberOfChannels; c += 1) channels.push(buffer.getChannelData(c));
+    const per = Math.max(1, Math.floor(buffer.length / width));
+    const peaks = new Float32Array(width * 2);
+    for (let x = 0; x < width; x += 1) {
+      let lo = 0;
+      let hi = 0;
+      const start = x * per;
+      const end = Math.min(buffer.length, start + per);
+      for (const data of channels) {
+        for (let i = start; i < end; i += 1) {
+          const v = data[i];
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      }
+      peaks[2 * x] = lo;
+      peaks[2 * x + 1] = hi;
+    }
+    view.peaks = peaks;
+  }
+
+  function drawWaveform() {
+    const canvas = els.waveform;
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.max(1, Math.floor(canvas.clientWidth || 600));
+    const height = Math.max(1, Math.floor(canvas.clientHeight || 96));
+    if (canvas.width !== width * ratio || canvas.height !== height * ratio) {
+      canvas.width = width * ratio;
+      canvas.height = height * ratio;
+    }
+    const g = canvas.getContext("2d");
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    g.clearRect(0, 0, width, height);
+    const styles = getComputedStyle(canvas);
+    const played = styles.getPropertyValue("--wave-played").trim() || "#6d4aff";
+    const rest = styles.getPropertyValue("--wave").trim() || "#b9aef5";
+    const mid = height / 2;
+    if (!view.peaks || view.peaks.length / 2 !== width) {
+      if (view.audioBuffer) computePeaks();
+    }
+    if (!view.peaks) {
+      g.fillStyle = rest;
+      g.fillRect(0, mid, width, 1);
+      return;
+    }
+    const duration = els.player.duration || (view.audioBuffer ? view.audioBuffer.duration : 0);
+    const playhead = duration ? (els.player.currentTime / duration) * width : 0;
+    const columns = view.peaks.length / 2;
+    for (let x = 0; x < columns; x += 1) {
+      const lo = view.peaks[2 * x];
+      const hi = view.peaks[2 * x + 1];
+      const top = mid - hi * mid * 0.95;
+      const bottom = mid - lo * mid * 0.95;
+      g.fillStyle = x < playhead ? played : rest;
+      g.fillRect(x, top, 1, Math.max(1, bottom - top));
+    }
+  }
+
+  function animatePlayhead() {
+    drawWaveform();
+    if (!els.player.paused) window.requestAnimationFrame(animatePlayhead);
+  }
+
+  // -- history --------------------------------------------------------------------------------------------------
+
+  function timeAgo(ms) {
+    const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+    if (s < 60) return "just now";
+    if (s < 3600) return `${Math.round(s / 60)} min ago`;
+    if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+    return new Date(ms).toLocaleDateString();
+  }
+
+  function renderHistory() {
+    const list = loadHistory();
+    els.historyEmpty.hidden = list.length > 0;
+    els.clearHistory.hidden = list.length === 0;
+    els.history.replaceChildren(...list.map((entry) => {
+      const li = document.createElement("li");
+      li.className = `history-item status-${entry.status || "unknown"}`;
+      if (entry.id === view.id) li.setAttribute("aria-current", "true");
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = "history-open";
+      open.textContent = entry.prompt || entry.id;
+      open.title = "Open this generation";
+      open.addEventListener("click", () => openEntry(entry.id));
+      const meta = document.createElement("span");
+      meta.className = "meta";
+      const bits = [entry.status || "unknown", timeAgo(entry.created || Date.now())];
+      if (Number.isInteger(entry.seed)) bits.push(`seed ${entry.seed}`);
+      if (entry.model) bits.push(entry.model);
+      meta.textContent = bits.join(" · ");
+      const reuse = document.createElement("button");
+      reuse.type = "button";
+      reuse.className = "ghost small";
+      reuse.textContent = "Reuse settings";
+      reuse.setAttribute("aria-label", `Reuse the settings of “${(entry.prompt || "").slice(0, 60)}”`);
+      reuse.addEventListener("click", () => reuseEntry(entry));
+      li.append(open, meta, reuse);
+      return li;
+    }));
+  }
+
+  function openEntry(id) {
+    follow(id, null);
+    renderHistory();
+    els.now.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  function reuseEntry(entry) {
+    els.prompt.value = entry.prompt || "";
+    els.negative.value = entry.negative_prompt || "";
+    if (entry.model && [...els.model.options].some((o) => o.value === entry.model)) els.model.value = entry.model;
+    const hasSeed = Number.isInteger(entry.seed);
+    els.seedRandom.checked = !hasSeed;
+    els.seed.disabled = !hasSeed;
+    els.seed.value = hasSeed ? String(entry.seed) : "";
+    els.duration.value = entry.duration || 30;
+    els.bpm.value = entry.bpm ?? "";
+    els.key.value = entry.key || "";
+    els.loop.checked = !!entry.loop;
+    els.format.value = entry.output_format || "wav";
+    els.prompt.focus();
+  }
+
+  // -- API key dialog -------------------------------------------------------------------------------------------
+
+  function renderKeyButton() {
+    const key = getKey();
+    els.keyButton.textContent = key ? `API key …${key.slice(-4)}` : "Set API key";
+    els.keyButton.classList.toggle("warn", !key);
+  }
+
+  function openKeyDialog() {
+    els.keyInput.value = getKey();
+    els.keyError.hidden = true;
+    if (typeof els.keyDialog.showModal === "function") els.keyDialog.showModal();
+    else els.keyDialog.setAttribute("open", "");
+    els.keyInput.focus();
+  }
+
+  function closeKeyDialog() {
+    if (els.keyDialog.open) els.keyDialog.close();
+    view.pendingSubmit = false;
+    els.keyButton.focus();
+  }
+
+  function saveKey(event) {
+    event.preventDefault();
+    const key = els.keyInput.value.trim();
+    if (!key) {
+      els.keyError.textContent = "Paste your API key, or press Cancel.";
+      els.keyError.hidden = false;
+      els.keyInput.focus();
+      return;
+    }
+    writeStore(KEY_STORE, key);
+    renderKeyButton();
+    const resume = view.pendingSubmit;
+    if (els.keyDialog.open) els.keyDialog.close();
+    view.pendingSubmit = false;
+    if (resume) submit();
+    else els.prompt.focus();
+  }
+
+  // -- models and static choices --------------------------------------------------------------------------------
+
+  async function loadModels() {
+    const remembered = readStore(SETTINGS_STORE, {}) || {};
+    try {
+      const { data } = await api("GET", "/v1/models");
+      const models = (data && Array.isArray(data.data)) ? data.data : [];
+      if (!models.length) return;
+      const current = remembered.model || els.model.value;
+      els.model.replaceChildren(...models.map((m) => {
+        const option = document.createElement("option");
+        option.value = m.id;
+        option.textContent = m.alias_of ? `${m.id} (${m.alias_of})` : m.id;
+        if (m.available === false) {
+          option.disabled = true;
+          option.textContent += " — unavailable";
+        }
+        return option;
+      }));
+      const pick = models.find((m) => m.id === current && m.available !== false)
+        || models.find((m) => m.id === "google/lyria2" && m.available !== false)
+        || models.find((m) => m.available !== false);
+      if (pick) els.model.value = pick.id;
+    } catch (_) {
+      /* The default option stays; generation will report what is wrong. */
+    }
+    if (remembered.format) els.format.value = remembered.format;
+    if (remembered.duration) els.duration.value = remembered.duration;
+  }
+
+  function fillKeys() {
+    const options = [];
+    for (const mode of ["major", "minor"]) {
+      for (const note of NOTES) {
+        const option = document.createElement("option");
+        option.value = `${note} ${mode}`;
+        options.push(option);
+      }
+    }
+    els.keys.replaceChildren(...options);
+  }
+
+  // -- wiring ---------------------------------------------------------------------------------------------------
+
+  function init() {
+    fillKeys();
+    renderKeyButton();
+    renderHistory();
+    loadModels();
+
+    els.form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+    els.prompt.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        els.form.requestSubmit();
+      }
+    });
+    els.seedRandom.addEventListener("change", () => {
+      els.seed.disabled = els.seedRandom.checked;
+      if (!els.seedRandom.checked) {
+        if (els.seed.value === "") els.seed.value = String(Math.floor(Math.random() * 4294967296));
+        els.seed.focus();
+      }
+    });
+    els.keyButton.addEventListener("click", openKeyDialog);
+    els.keyForm.addEventListener("submit", saveKey);
+    els.keyCancel.addEventListener("click", closeKeyDialog);
+    els.keyForget.addEventListener("click", () => {
+      writeStore(KEY_STORE, null);
+      renderKeyButton();
+      els.keyInput.value = "";
+      els.keyInput.focus();
+    });
+    els.keyDialog.addEventListener("cancel", () => { view.pendingSubmit = false; });
+    els.clearHistory.addEventListener("click", () => {
+      saveHistory([]);
+      renderHistory();
+    });
+    els.player.addEventListener("play", () => window.requestAnimationFrame(animatePlayhead));
+    els.player.addEventListener("seeked", drawWaveform);
+    els.player.addEventListener("timeupdate", () => { if (els.player.paused) drawWaveform(); });
+    els.waveform.addEventListener("click", (event) => {
+      const duration = els.player.duration;
+      if (!duration) return;
+      const rect = els.waveform.getBoundingClientRect();
+      els.player.currentTime = ((event.clientX - rect.left) / rect.width) * duration;
+    });
+    let resizeTimer = null;
+    window.addEventListener("resize", () => {
+      window.clearTimeout(resizeTimer);
+      resizeTimer = window.setTimeout(() => { view.peaks = null; drawWaveform(); }, 100);
+    });
+
+    // Pick up where the last visit left off: the newest generation, still running or done.
+    const newest = loadHistory()[0];
+    if (newest && getKey() && newest.status !== "gone") follow(newest.id, null);
+    if (!getKey()) openKeyDialog();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,184 @@
+"""The built-in composer: a text prompt becomes an arranged, rendered, mastered track, offline on a CPU.
+
+Owns the pipeline and its stages, each a module with its own data type:
+
+* :mod:`.interpret` — prompt and negative prompt → :class:`.brief.Brief` (style, mood, tempo, key, metre ...)
+* :mod:`.compose` — brief + seed → :class:`.score.Score` (form, harmony, melody, bass, drums, arrangement)
+* :mod:`.render` — score → 48 kHz stereo stems through FluidSynth (:mod:`.soundfont` is the FluidSynth seam)
+* :mod:`.master` — mix → −14 LUFS, ≤ −1 dBTP track
+* :mod:`.midi` — score → Standard MIDI File
+
+:class:`ComposerEngine` strings them together behind the engine contract. It knows nothing of HTTP, jobs or
+storage. Its constructor is cheap (the API builds one only to call :meth:`~ComposerEngine.validate`); the
+SoundFont is loaded by :meth:`~ComposerEngine.load`, once per worker process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Callable, Mapping, Sequence
+
+from ..base import (
+    Engine,
+    EngineError,
+    Extra,
+    GenerationRequest,
+    GenerationResult,
+    InvalidRequest,
+    ProgressCallback,
+)
+
+__all__ = ["ComposerEngine"]
+
+MIN_BPM, MAX_BPM = 20.0, 300.0
+_BOOL_PARAMS = ("loop", "stems")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class ComposerEngine(Engine):
+    """Composes, renders and masters a track per request; returns its MIDI and per-instrument stems beside it.
+
+    Options (the model's TOML table): ``soundfont`` — a path or a short name (``"fluidr3"``, the default, or
+    ``"musescore"``); ``stems`` — return per-instrument stems unless a request says otherwise (default true).
+    Request parameters: ``bpm`` (20-300), ``key`` ("D minor", "F#m", "E-flat major"), ``loop`` and ``stems``.
+    """
+
+    name = "composer"
+    min_duration = 5.0
+    max_duration = 300.0
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self._soundfont: Any = None  # a .soundfont.SoundFont once loaded
+        stems = self.options.get("stems", True)
+        if not isinstance(stems, bool):
+            raise EngineError(f"composer option stems must be true or false, got {stems!r}")
+        self.stems = stems
+
+    # -- contract ----------------------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        if self._soundfont is None:
+            from .soundfont import SoundFont
+
+            self._soundfont = SoundFont(self.options.get("soundfont"))
+
+    def validate(self, request: GenerationRequest) -> None:
+        super().validate(request)
+        params = request.params or {}
+        bpm = params.get("bpm")
+        if bpm is not None:
+            if not _is_number(bpm):
+                raise InvalidRequest("bpm", f"must be a number of beats per minute, got {bpm!r}")
+            if not MIN_BPM <= float(bpm) <= MAX_BPM:
+                raise InvalidRequest("bpm", f"must be between {MIN_BPM:g} and {MAX_BPM:g}, got {bpm:g}")
+        key = params.get("key")
+        if key is not None:
+            from .interpret import parse_key
+
+            if not isinstance(key, str) or parse_key(key) is None:
+                raise InvalidRequest(
+                    "key",
+                    f"{key!r} is not a key; write a note name and a mode, such as \"D minor\", \"F#m\", "
+                    "\"E-flat major\" or \"A dorian\"",
+                )
+        for name in _BOOL_PARAMS:
+            value = params.get(name)
+            if value is not None and not isinstance(value, bool):
+                raise InvalidRequest(name, f"must be true or false, got {value!r}")
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "min_duration": self.min_duration, "sample_rate": 48_000,
+                "extras": ["score.mid", "stems/<instrument>"]}
+
+    def generate(
+        self, requests: Sequence[GenerationRequest], progress: ProgressCallback
+    ) -> list[GenerationResult | BaseException]:
+        self.load()
+        results: list[GenerationResult | BaseException] = []
+        for index, request in enumerate(requests):
+            def report(fraction: float, index: int = index) -> None:
+                progress(index, fraction)
+
+            try:
+                self.validate(request)
+                results.append(self._generate_one(request, report))
+            except EngineError as exc:
+                results.append(exc)
+            except Exception as exc:  # one broken request must not take its batch down
+                error = EngineError(f"the composer failed on this prompt: {type(exc).__name__}: {exc}")
+                error.__cause__ = exc
+                results.append(error)
+        return results
+
+    def close(self) -> None:
+        if self._soundfont is not None:
+            self._soundfont.close()
+            self._soundfont = None
+
+    # -- pipeline ----------------------------------------------------------------------------------------------
+
+    def _overrides(self, request: GenerationRequest) -> dict[str, Any]:
+        params = request.params or {}
+        overrides: dict[str, Any] = {k: params[k] for k in ("bpm", "key", "loop") if params.get(k) is not None}
+        # A duration the client sent wins over one written in the prompt ("90 seconds"); the request's default
+        # does not.
+        if params.get("duration") is not None or request.duration != GenerationRequest.duration:
+            overrides["duration"] = float(params.get("duration", request.duration))
+        return overrides
+
+    def _generate_one(self, request: GenerationRequest, report: Callable[[float], None]) -> GenerationResult:
+        from .compose import compose
+        from .interpret import interpret
+        from .master import master
+        from .midi import score_to_midi
+        from .render import render
+        from .theory import pitch_class_name
+
+        brief = interpret(request.prompt, request.negative_prompt, self._overrides(request))
+        duration = min(max(brief.duration, self.min_duration), self.max_duration)
+        if duration != brief.duration:
+            brief = dataclasses.replace(brief, duration=duration)
+        score = compose(brief, request.seed)
+        report(0.1)
+
+        params = request.params or {}
+        want_stems = self.stems if params.get("stems") is None else bool(params["stems"])
+        rendering = render(score, self._soundfont, stems=want_stems)
+        report(0.8)
+
+        mastered = master(
+            rendering.mix,
+            rendering.sample_rate,
+            production=score.production,
+            loop=score.loop,
+            has_reverb=rendering.reverb,
+            seed=request.seed,
+        )
+        extras = [Extra(name="score.mid", data=score_to_midi(score), content_type="audio/midi")]
+        gain = 10 ** (mastered.gain_db / 20)
+        for name, stem in rendering.stems.items():
+            stem *= gain  # the stems sum to the mix as it entered the dynamics, at the master's loudness
+            extras.append(Extra(name=f"stems/{name}", audio=stem))
+        rendering.stems.clear()
+        report(1.0)
+
+        info = {
+            "brief": brief.to_dict(),
+            "style": brief.style,
+            "bpm": round(score.bpm_at(0.0), 2),
+            "key": f"{pitch_class_name(score.key_tonic)} {score.key_mode}",
+            "metre": f"{score.time_signature[0]}/{score.time_signature[1]}",
+            "seed": request.seed,
+            "duration": round(mastered.audio.shape[0] / rendering.sample_rate, 3),
+            "tracks": [{"name": t.name, "role": t.role, "program": t.program, "drums": t.is_drums}
+                       for t in score.tracks],
+            "sections": [{"name": s.name, "start": s.start, "length": s.length} for s in score.sections],
+            "lufs": round(mastered.lufs, 2) if math.isfinite(mastered.lufs) else None,
+            "true_peak_db": round(mastered.true_peak_db, 2) if math.isfinite(mastered.true_peak_db) else None,
+        }
+        return GenerationResult(audio=mastered.audio, sample_rate=rendering.sample_rate, extras=extras, info=info)

@@ -1,0 +1,76 @@
+"""The brief: everything the compose stage needs to know about a prompt, and nothing about its wording.
+
+:func:`.interpret.interpret` writes it; :func:`.compose.compose` reads it with a seed. It is frozen and hashable so
+the same request always composes the same score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .theory import Key, pitch_class_name
+
+__all__ = ["Brief"]
+
+
+@dataclass(frozen=True)
+class Brief:
+    style: str  #: the primary style, a key of :data:`.styles.STYLES`
+    bpm: float  #: quarter-note beats per minute
+    tonic: int  #: pitch class 0-11
+    mode: str  #: "major", "minor" or a church mode
+    metre: tuple[int, int] = (4, 4)
+    #: Every style the prompt evoked, strongest first, weights summing to 1.
+    style_weights: tuple[tuple[str, float], ...] = ()
+    valence: float = 0.0  #: -1 sad .. 1 happy
+    energy: float = 0.5  #: 0 calm .. 1 intense
+    #: Instruments the prompt asked for (catalogue ids, in the prompt's order).
+    instruments: tuple[str, ...] = ()
+    #: Instruments never to use (negated in the prompt or named in the negative prompt).
+    avoid: frozenset[str] = frozenset()
+    #: Production hints for render and master: "lofi", "vinyl", "hall", "dry", "live", "gated", "warm".
+    production: frozenset[str] = frozenset()
+    duration: float = 30.0  #: seconds of audio wanted
+    loop: bool = False
+    drums: bool = True  #: a drum kit may play
+    bass: bool = True  #: a bass part may play
+    #: Swing ratio asked for (0.5 straight .. 0.67 triplet); None leaves it to the style.
+    swing: float | None = None
+    #: Arrangement hints: "solo", "small", "build", "flat", "hand".
+    hints: frozenset[str] = frozenset()
+    #: A stable number drawn from the prompt's text, for choices the words leave open.
+    variation: int = 0
+    #: Which fields the user stated rather than the interpreter guessed: "bpm", "key", "mode", "metre", ...
+    explicit: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def key(self) -> Key:
+        return Key(self.tonic, self.mode)
+
+    @property
+    def beats_per_bar(self) -> float:
+        """Bar length in quarter notes: 4 for 4/4, 3 for 6/8, 6 for 12/8."""
+        numerator, denominator = self.metre
+        return numerator * 4.0 / denominator
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "style": self.style,
+            "style_weights": {name: round(weight, 3) for name, weight in self.style_weights},
+            "bpm": round(self.bpm, 2),
+            "key": f"{pitch_class_name(self.tonic)} {self.mode}",
+            "metre": f"{self.metre[0]}/{self.metre[1]}",
+            "valence": round(self.valence, 3),
+            "energy": round(self.energy, 3),
+            "instruments": list(self.instruments),
+            "avoid": sorted(self.avoid),
+            "production": sorted(self.production),
+            "duration": self.duration,
+            "loop": self.loop,
+            "drums": self.drums,
+            "bass": self.bass,
+            "swing": self.swing,
+            "hints": sorted(self.hints),
+            "explicit": sorted(self.explicit),
+        }

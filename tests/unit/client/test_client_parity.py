@@ -1,0 +1,60 @@
+"""The sync and async clients offer the same methods with the same parameters."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from orchestrion.client import AsyncAudio, AsyncClient, AsyncModels, Audio, Client, Generation, Models
+
+PAIRS = [(Client, AsyncClient), (Audio, AsyncAudio), (Models, AsyncModels)]
+#: Methods that differ by name between the twins, as in httpx.
+RENAMED = {"close": "aclose", "__enter__": "__aenter__", "__exit__": "__aexit__"}
+
+
+def public_methods(cls):
+    return {
+        name: member
+        for name, member in inspect.getmembers(cls, inspect.isfunction)
+        if not name.startswith("_") or name in RENAMED or name in RENAMED.values()
+    }
+
+
+@pytest.mark.parametrize(("sync_cls", "async_cls"), PAIRS)
+def test_twins_have_the_same_methods_and_signatures(sync_cls, async_cls):
+    sync_methods = public_methods(sync_cls)
+    async_methods = public_methods(async_cls)
+    assert {RENAMED.get(name, name) for name in sync_methods} == set(async_methods)
+    for name, sync_method in sync_methods.items():
+        async_method = async_methods[RENAMED.get(name, name)]
+        assert inspect.iscoroutinefunction(async_method), f"{async_cls.__name__}.{name} must be async"
+        assert not inspect.iscoroutinefunction(sync_method)
+        sync_params = list(inspect.signature(sync_method).parameters.values())
+        async_params = list(inspect.signature(async_method).parameters.values())
+        assert [(p.name, p.kind, p.default) for p in sync_params] == [
+            (p.name, p.kind, p.default) for p in async_params
+        ], f"{name} differs"
+
+
+def test_constructors_match_but_for_the_http_client_type():
+    sync_sig = inspect.signature(Client.__init__).parameters
+    async_sig = inspect.signature(AsyncClient.__init__).parameters
+    assert list(sync_sig) == list(async_sig)
+    for name in sync_sig:
+        if name != "http_client":
+            assert sync_sig[name].default == async_sig[name].default
+
+
+def test_generation_downloads_have_matching_signatures():
+    sync_sig = inspect.signature(Generation.download)
+    async_sig = inspect.signature(Generation.adownload)
+    assert sync_sig.parameters.keys() == async_sig.parameters.keys()
+    assert inspect.iscoroutinefunction(Generation.adownload)
+
+
+def test_resources_are_attached_the_same_way():
+    sync_client, async_client = Client("http://x.test"), AsyncClient("http://x.test")
+    assert type(sync_client.audio) is Audio and type(async_client.audio) is AsyncAudio
+    assert type(sync_client.models) is Models and type(async_client.models) is AsyncModels
+    sync_client.close()

@@ -1,0 +1,1 @@
+"""Tests of the built-in composer engine and its stages."""

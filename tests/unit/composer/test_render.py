@@ -1,0 +1,139 @@
+"""Render stage: shape, stems that sum to the mix, byte-identical repeats, loops, many tracks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from orchestrion.engines.composer.render import beats_to_seconds, render, stem_settings
+from orchestrion.engines.composer.score import Note, Score, TempoChange, Track
+from orchestrion.engines.composer.soundfont import SAMPLE_RATE, SoundFont
+
+from .conftest import make_score
+
+
+def _rms_db(audio: np.ndarray) -> float:
+    return 10 * np.log10(np.mean(np.square(audio, dtype=np.float64)) + 1e-20)
+
+
+def test_render_is_48k_stereo_float_of_the_scores_length(soundfont):
+    score = make_score(bars=2, bpm=120.0, tail_seconds=1.5)
+    rendering = render(score, soundfont)
+    assert rendering.sample_rate == SAMPLE_RATE == 48_000
+    assert rendering.mix.dtype == np.float32 and rendering.mix.ndim == 2 and rendering.mix.shape[1] == 2
+    # 2 bars of 4/4 at 120 BPM = 4 s, plus the 1.5 s release tail
+    assert rendering.mix.shape[0] == round(5.5 * SAMPLE_RATE)
+    assert np.isfinite(rendering.mix).all()
+    assert _rms_db(rendering.mix) > -40, "the render is (nearly) silent"
+    assert np.abs(rendering.mix).max() < 1.0
+
+
+def test_stems_sum_to_the_mix_one_per_track(soundfont):
+    score = make_score(bars=2)
+    rendering = render(score, soundfont)
+    assert list(rendering.stems) == [t.name for t in score.tracks]
+    total = np.sum(list(rendering.stems.values()), axis=0)
+    np.testing.assert_allclose(total, rendering.mix, atol=1e-6)
+    for name, stem in rendering.stems.items():
+        assert stem.shape == rendering.mix.shape
+        assert _rms_db(stem) > -60, f"stem {name} is silent"
+
+
+def test_stems_are_separate_instruments(soundfont):
+    score = make_score(bars=2)
+    stems = render(score, soundfont).stems
+    # the bass stem holds low notes only; the melody (flute, C5 and up) holds almost no energy below 200 Hz
+    spectrum = {name: np.abs(np.fft.rfft(stems[name][:, 0])) ** 2 for name in ("bass", "melody")}
+    freqs = np.fft.rfftfreq(stems["bass"].shape[0], 1 / SAMPLE_RATE)
+    low = freqs < 200
+    assert spectrum["bass"][low].sum() / spectrum["bass"].sum() > 0.5
+    assert spectrum["melody"][low].sum() / spectrum["melody"].sum() < 0.05
+
+
+def test_same_score_renders_byte_identical_across_jobs_and_engines(soundfont):
+    first = render(make_score(bars=2, seed=3), soundfont)
+    render(make_score(bars=3, seed=9), soundfont)  # a different job in between must leave no trace
+    second = render(make_score(bars=2, seed=3), soundfont)
+    assert first.mix.tobytes() == second.mix.tobytes()
+    other = SoundFont()
+    try:
+        third = render(make_score(bars=2, seed=3), other)
+    finally:
+        other.close()
+    assert first.mix.tobytes() == third.mix.tobytes()
+    assert first.stems["strings"].tobytes() == third.stems["strings"].tobytes()
+
+
+def test_different_scores_sound_different(soundfont):
+    a = render(make_score(bars=2, seed=1), soundfont).mix
+    b = render(make_score(bars=2, seed=2), soundfont).mix
+    assert not np.array_equal(a, b)
+
+
+def test_release_tail_rings_and_dies_out(soundfont):
+    score = make_score(bars=2, tail_seconds=2.0)
+    mix = render(score, soundfont).mix
+    music_end = round(4.0 * SAMPLE_RATE)
+    # notes ring past the last beat (release + reverb) ...
+    assert _rms_db(mix[music_end : music_end + SAMPLE_RATE // 4]) > -70
+    # ... and have faded to near silence by the end, so the file does not end on a click
+    assert np.abs(mix[-480:]).max() < 0.02
+
+
+def test_more_tracks_than_midi_channels(soundfont):
+    score = make_score(bars=1, extra_tracks=16)  # 19 melodic tracks + drums
+    rendering = render(score, soundfont)
+    assert len(rendering.stems) == 20
+    silent = [name for name, stem in rendering.stems.items() if _rms_db(stem) < -70]
+    assert silent == []
+
+
+def test_loop_has_no_tail_and_wraps_its_ring_onto_the_start(soundfont):
+    score = make_score(bars=2, loop=True)
+    mix = render(score, soundfont).mix
+    assert mix.shape[0] == round(4.0 * SAMPLE_RATE)
+    # the last notes' release sounds at the very start (before the first attack there is only wrapped tail)
+    plain = render(make_score(bars=2, loop=False), soundfont).mix
+    assert np.abs(mix[:64]).max() > np.abs(plain[:64]).max()
+
+
+def test_stems_can_be_skipped_without_changing_the_mix(soundfont):
+    with_stems = render(make_score(bars=1), soundfont)
+    without = render(make_score(bars=1), soundfont, stems=False)
+    assert without.stems == {}
+    assert with_stems.mix.tobytes() == without.mix.tobytes()
+
+
+def test_an_empty_score_renders_silence(soundfont):
+    score = Score(tempo=[TempoChange(0.0, 100.0)], time_signature=(4, 4), key_tonic=0, key_mode="major",
+                  tracks=[Track("piano", "harmony", 0)], length_beats=4.0, tail_seconds=1.0)
+    rendering = render(score, soundfont)
+    assert rendering.mix.shape == (round(3.4 * SAMPLE_RATE), 2)
+    assert not rendering.mix.any()
+
+
+def test_out_of_range_notes_are_ignored_not_fatal(soundfont):
+    track = Track("piano", "harmony", 0, notes=[Note(0.0, 1.0, 60, 90), Note(1.0, 1.0, 200, 90),
+                                                Note(1.0, 0.0, 64, 90), Note(-1.0, 1.0, 62, 0)])
+    score = Score(tempo=[TempoChange(0.0, 120.0)], time_signature=(4, 4), key_tonic=0, key_mode="major",
+                  tracks=[track], length_beats=2.0, tail_seconds=1.0)
+    assert _rms_db(render(score, soundfont).mix) > -50
+
+
+def test_tempo_map_places_notes_in_time():
+    score = Score(tempo=[TempoChange(0.0, 120.0), TempoChange(4.0, 60.0)], time_signature=(4, 4),
+                  key_tonic=0, key_mode="major", tracks=[])
+    seconds = beats_to_seconds(score, np.array([0.0, 2.0, 4.0, 5.0, 6.5]))
+    np.testing.assert_allclose(seconds, [0.0, 1.0, 2.0, 3.0, 4.5])
+    assert [score.seconds_at(b) for b in (2.0, 5.0)] == [1.0, 3.0]
+
+
+def test_stem_settings_map_track_to_general_midi():
+    drums = stem_settings(Track("drums", "drums", 25, is_drums=True, reverb=0.9))
+    assert (drums.channel, drums.bank, drums.program) == (9, 128, 25)
+    assert drums.reverb <= round(0.35 * 127)  # reverb on the kit is capped
+    bass = stem_settings(Track("bass", "bass", 33, pan=-1.0, volume=1.0, reverb=0.5))
+    assert (bass.channel, bass.pan, bass.volume) == (0, 0, 127)
+    assert bass.reverb <= round(0.15 * 127)
+    dry = stem_settings(Track("piano", "harmony", 0, reverb=0.5), frozenset({"dry"}))
+    wet = stem_settings(Track("piano", "harmony", 0, reverb=0.5), frozenset({"hall"}))
+    assert dry.reverb < wet.reverb

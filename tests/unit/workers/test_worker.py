@@ -1,0 +1,138 @@
+"""The worker cycle against the real SQLite store and local storage, with the tiny test engine in-thread."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import soundfile
+
+from orchestrion.config import load_settings
+from orchestrion.jobs import JobStatus, NewJob
+from orchestrion.jobs.sqlite import SQLiteJobStore
+from orchestrion.workers.worker import Worker
+
+TONE = "tests.engines.tone:ToneEngine"
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    config = tmp_path / "o.toml"
+    config.write_text(
+        f'[models."test/tone"]\nengine = "{TONE}"\ncredits = 2\nload_marker = "{tmp_path / "loads"}"\n'
+        f'[models."test/batch"]\nengine = "{TONE}"\nmax_batch = 4\n'
+    )
+    settings = load_settings(config, environ={}, data_dir=str(tmp_path / "data"), lease_seconds=2)
+    settings.data_dir.mkdir()
+    store = SQLiteJobStore(settings.db_path)
+    store.migrate()
+    key = store.create_key(key_id="k1", name="t", key_hash="h1", prefix="orc_1", quota=None)
+    yield settings, store, key
+    store.close()
+
+
+def make_job(store: SQLiteJobStore, key_id: str, prompt: str, model: str = "test/tone", **params) -> str:
+    job_id = f"{uuid.uuid4()}:{model.split('/')[-1]}"
+    store.create_job(
+        NewJob(id=job_id, key_id=key_id, model=model, engine_model=model,
+               params={"prompt": prompt, "negative_prompt": "", "seed": 3, "duration": 1.0, **params},
+               credits=2 if model == "test/tone" else 1, max_attempts=2),
+        max_queued_per_key=100, max_queued_total=100,
+    )
+    return job_id
+
+
+def run_worker(settings, store, jobs: int) -> Worker:
+    worker = Worker(settings, store=store)
+    worker.run(max_jobs=jobs)
+    return worker
+
+
+def test_a_job_completes_with_its_track_and_extras(env) -> None:
+    settings, store, key = env
+    job_id = make_job(store, key.id, "a tone")
+    run_worker(settings, store, 1)
+    job = store.get_job(job_id)
+    assert job.status is JobStatus.COMPLETED and job.progress == 1.0 and job.attempts == 1
+    assert {f.kind for f in job.files} == {"audio", "midi", "stem"}
+    audio = job.audio_file
+    path = settings.files_dir / audio.key
+    assert audio.file_name == "output.wav" and audio.file_size == path.stat().st_size
+    info = soundfile.info(io.BytesIO(path.read_bytes()))
+    assert (info.samplerate, info.channels) == (48000, 2)  # the engine made 24 kHz; the worker conformed it
+    assert job.audio_seconds == pytest.approx(1.0) and job.engine_seconds > 0
+    assert job.credits_used == 2
+
+
+def test_output_format_is_honoured(env) -> None:
+    settings, store, key = env
+    job_id = make_job(store, key.id, "a tone", output_format="flac")
+    run_worker(settings, store, 1)
+    job = store.get_job(job_id)
+    assert job.audio_file.file_name == "output.flac" and job.audio_file.content_type == "audio/flac"
+    assert any(f.file_name == "tone.flac" for f in job.files if f.kind == "stem")
+
+
+def test_engine_error_fails_at_once_and_refunds(env) -> None:
+    settings, store, key = env
+    job_id = make_job(store, key.id, "please fail")
+    run_worker(settings, store, 1)
+    job = store.get_job(job_id)
+    assert job.status is JobStatus.ERROR and job.attempts == 1
+    assert job.error_name == "engine_error" and "asked to fail" in job.error_message
+    assert job.credits_used == 0 and store.list_keys()[0].credits_used == 0
+
+
+def test_unexpected_error_is_retried_then_fails(env) -> None:
+    settings, store, key = env
+    job_id = make_job(store, key.id, "explode")
+    run_worker(settings, store, 2)
+    job = store.get_job(job_id)
+    assert job.status is JobStatus.ERROR and job.attempts == 2
+    assert job.error_name == "generation_failed" and "unexpected failure" in job.error_message
+
+
+def test_engines_load_once_per_worker(env, tmp_path: Path) -> None:
+    settings, store, key = env
+    for _ in range(3):
+        make_job(store, key.id, "a tone")
+    run_worker(settings, store, 3)
+    assert len((tmp_path / "loads").read_text().split()) == 1
+
+
+def test_batches_complete_each_job_separately(env) -> None:
+    settings, store, key = env
+    ids = [make_job(store, key.id, p, model="test/batch") for p in ["one", "fail", "two", "three"]]
+    worker = Worker(settings, store=store, models=["test/batch"])
+    worker.run(max_jobs=4)
+    statuses = [store.get_job(i).status for i in ids]
+    assert statuses == [JobStatus.COMPLETED, JobStatus.ERROR, JobStatus.COMPLETED, JobStatus.COMPLETED]
+
+
+def test_heartbeats_keep_a_long_job_leased_and_report_progress(env) -> None:
+    settings, store, key = env  # lease 2 s, the job takes 3 s: only heartbeats keep it
+    job_id = make_job(store, key.id, "sleep:3")
+    seen: list[float] = []
+    worker = Worker(settings, store=store)
+    thread = threading.Thread(target=worker.run, kwargs={"max_jobs": 1})
+    thread.start()
+    while thread.is_alive():
+        job = store.get_job(job_id)
+        if job.status is JobStatus.GENERATING:
+            seen.append(job.progress)
+            assert store.requeue_expired() == 0  # the lease never lapses while the engine runs
+        time.sleep(0.2)
+    thread.join()
+    job = store.get_job(job_id)
+    assert job.status is JobStatus.COMPLETED and job.attempts == 1
+    assert any(0 < p < 1 for p in seen)
+
+
+def test_worker_refuses_unknown_models(env) -> None:
+    settings, store, _ = env
+    with pytest.raises(ValueError, match="unknown model"):
+        Worker(settings, store=store, models=["nope"])
