@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from fastapi import Request
+from starlette.responses import Response
 
 from ..config import ModelConfig, Settings
 from ..engines import Engine, EngineUnavailable, engine_class
@@ -25,7 +28,7 @@ from .middleware import KEY_ID_SCOPE
 if TYPE_CHECKING:
     from ..jobs.models import ApiKey
 
-__all__ = ["ApiContext", "EngineCache", "api_context"]
+__all__ = ["ApiContext", "EngineCache", "api_context", "json_response"]
 
 
 class EngineCache:
@@ -83,3 +86,8 @@ class ApiContext:
 
 def api_context(request: Request) -> ApiContext:
     return request.app.state.orchestrion
+
+
+def json_response(payload: Any, status_code: int = 200) -> Response:
+    """A JSON answer serialised by orjson (several times faster than the standard encoder on the poll path)."""
+    return Response(orjson.dumps(payload), status_code=status_code, media_type="application/json")

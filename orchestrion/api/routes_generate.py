@@ -13,7 +13,6 @@ import uuid
 from pathlib import PurePosixPath
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -22,12 +21,12 @@ from starlette.responses import Response
 from ..engines import EngineError, EngineUnavailable, GenerationRequest, InvalidRequest
 from ..jobs.models import ApiKey, FileRef, Job, JobStatus, NewJob
 from ..logs import log_event
-from .context import ApiContext, api_context
+from .context import ApiContext, api_context, json_response
 from .errors import BadRequest, NotFound, ServiceUnavailable, iso_utc, validation_message
 from .schemas import SEED_MAX, GenerateAudioRequest, GenerationCreated, GenerationOut
 from .spec import BEARER_SECURITY, error_responses
 
-__all__ = ["present_job", "router"]
+__all__ = ["authenticated_key", "present_job", "router"]
 
 log = logging.getLogger("orchestrion.api")
 router = APIRouter(tags=["generation"])
@@ -41,10 +40,6 @@ _OPTIONAL_PARAMS = ("bpm", "key", "loop")
 async def authenticated_key(request: Request) -> ApiKey:
     # async: a plain function dependency would be sent to the thread pool, a needless hop on the poll path.
     return api_context(request).authenticate(request)
-
-
-def json_response(payload: Any, status_code: int = 200) -> Response:
-    return Response(orjson.dumps(payload), status_code=status_code, media_type="application/json")
 
 
 @router.post(

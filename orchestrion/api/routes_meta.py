@@ -17,10 +17,9 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from .. import __version__
 from ..engines import EngineUnavailable
 from ..jobs.store import StoreError
-from .context import api_context
+from .context import api_context, json_response
 from .errors import ServiceUnavailable
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE, render_metrics
-from .routes_generate import json_response
 from .schemas import HealthOut, ModelList, ReadyOut
 from .spec import error_responses
 

@@ -20,12 +20,15 @@ __all__ = [
     "GenerationCreated",
     "GenerationError",
     "GenerationOut",
+    "HealthOut",
+    "Meta",
     "ModelList",
     "ModelOut",
     "NamedFileOut",
     "OUTPUT_FORMATS",
     "ReadyOut",
     "SEED_MAX",
+    "Usage",
 ]
 
 SEED_MAX = 2**32 - 1

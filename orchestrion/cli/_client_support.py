@@ -95,7 +95,8 @@ def exit_on_client_errors(base_url: str | None = None) -> Iterator[None]:
     except BadRequestError as exc:
         raise fail(exc.message, EXIT_USAGE, "bad_request") from None
     except AuthenticationError as exc:
-        raise fail(f"{exc.message} (pass --api-key or set ORCHESTRION_API_KEY)", EXIT_SERVER, "authentication") from None
+        message = f"{exc.message} (pass --api-key or set ORCHESTRION_API_KEY)"
+        raise fail(message, EXIT_SERVER, "authentication") from None
     except PermissionDeniedError as exc:
         raise fail(f"{exc.message} (the key is revoked or out of credits)", EXIT_SERVER, "permission_denied") from None
     except APIError as exc:

@@ -182,7 +182,8 @@ def run_local(progress: Progress, *, config_file: str | None, prompt: str, negat
             raise fail(f"model {model_id!r} made no stems", EXIT_FAILED)
         for extra in stem_extras:
             name = extra.name.rsplit("/", 1)[-1]
-            outcome.stems.append(_write(Path(stems) / f"{name}.{fmt}", encode_audio(extra.audio, result.sample_rate, fmt)))
+            encoded = encode_audio(extra.audio, result.sample_rate, fmt)
+            outcome.stems.append(_write(Path(stems) / f"{name}.{fmt}", encoded))
     progress.update("completed", 100.0)
     engine.close()
     return outcome
@@ -221,7 +222,8 @@ def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Where to write the track (default: ./orchestrion-<seed>.<format>).")
 @click.option("--midi", type=click.Path(dir_okay=False), default=None, help="Also write the score as MIDI here.")
-@click.option("--stems", type=click.Path(file_okay=False), default=None, help="Also write one file per instrument here.")
+@click.option("--stems", type=click.Path(file_okay=False), default=None,
+              help="Also write one file per instrument here.")
 @click.option("--local", is_flag=True, help="Run the engine in this process even when a server is configured.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=600.0, show_default=True,
               help="Seconds to wait for a server to finish (0: no limit).")

@@ -138,11 +138,12 @@ def download(generation_id: str, output: str | None, midi: str | None, stems: st
 
 @click.command()
 @base_url_option()
+@api_key_option
 @json_option
-def models(base_url: str | None, as_json: bool) -> None:
+def models(base_url: str | None, api_key: str | None, as_json: bool) -> None:
     """List the models the server serves (aliases show what they stand for)."""
     use_json(as_json)
-    with exit_on_client_errors(base_url), make_client(base_url, None) as client:
+    with exit_on_client_errors(base_url), make_client(base_url, api_key) as client:
         served = client.models.list()
     if as_json:
         echo_json({"data": [dict(model.raw) for model in served]})

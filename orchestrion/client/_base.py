@@ -296,7 +296,7 @@ class WaitState:
         self.last: Generation | None = None
 
     def after_answer(self, generation: Generation, retry_after: float | None) -> float:
-        """Seconds until the next poll of a still-active ``generation``; raises :class:`WaitTimeout` when out of time."""
+        """Seconds until the next poll of an active ``generation``; raises :class:`WaitTimeout` when out of time."""
         self.last = generation
         self._outage_since = None
         return self._bounded(self._schedule.next_delay(retry_after), retry_after is not None)

@@ -39,6 +39,9 @@ class UrlSigner:
             raise ValueError("the URL signing secret must not be empty")
         self._secret = secret
         self.ttl_seconds = ttl_seconds
+        # Links to one key are identical for a whole expiry step, so polls reuse them instead of re-signing.
+        self._links: dict[str, str] = {}
+        self._links_expiry = 0
 
     def signature(self, key: str, expires: int) -> str:
         # The newline keeps "a/b" + "1" and "a/b1" + "" apart; keys never contain one.
@@ -52,7 +55,14 @@ class UrlSigner:
     def signed_path(self, key: str, now: float | None = None) -> str:
         """The path and query of a link to ``key`` (append it to the server's base URL)."""
         expires = self.expiry(now)
-        return f"/files/{quote(key, safe='/:')}?expires={expires}&signature={self.signature(key, expires)}"
+        if expires != self._links_expiry or len(self._links) > 10_000:
+            self._links = {}
+            self._links_expiry = expires
+        link = self._links.get(key)
+        if link is None:
+            link = f"/files/{quote(key, safe='/:')}?expires={expires}&signature={self.signature(key, expires)}"
+            self._links[key] = link
+        return link
 
     def check(self, key: str, expires: str | int | None, signature: str | None, now: float | None = None) -> str:
         """``"ok"``, ``"expired"`` (genuine but past its expiry) or ``"invalid"`` (forged, tampered or malformed)."""

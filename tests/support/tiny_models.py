@@ -77,10 +77,18 @@ def build_musicgen(folder: Path, *, tiny: bool = True, audio_channels: int = 1, 
     torch.manual_seed(seed)
     model = MusicgenForConditionalGeneration(musicgen_config(tiny=tiny, audio_channels=audio_channels)).eval()
     if tiny:
-        # Random heads give near-uniform logits; a wider spread makes sampling (and so seeds) matter audibly.
+        # Random weights give near-uniform logits that ignore the text; sharper heads and louder cross-attention
+        # make seeds, prompts and negative prompts change the codes, as they do in a trained model.
         with torch.no_grad():
             for head in model.decoder.lm_heads:
                 head.weight.mul_(20.0)
+            for layer in model.decoder.model.decoder.layers:
+                layer.encoder_attn.v_proj.weight.mul_(30.0)
+                layer.encoder_attn.out_proj.weight.mul_(30.0)
+    with torch.no_grad():
+        # EnCodec's codebooks start as zeros (they are learned); give them values so codes map to distinct audio.
+        for layer in model.audio_encoder.quantizer.layers:
+            layer.codebook.embed.normal_(0.0, 1.0)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)

@@ -23,7 +23,7 @@
   const els = {
     form: $("generate-form"), prompt: $("prompt"), negative: $("negative-prompt"), model: $("model"),
     seed: $("seed"), seedRandom: $("seed-random"), duration: $("duration"), bpm: $("bpm"), key: $("key"),
-    keys: $("keys"), loop: $("loop"), format: $("format"), generate: $("generate"),
+    keys: $("keys"), loop: $("loop"), modelHint: $("model-hint"), format: $("format"), generate: $("generate"),
     now: $("now"), status: $("status"), progress: $("progress"), error: $("error"), result: $("result"),
     resultTitle: $("result-title"), resultMeta: $("result-meta"), waveform: $("waveform"), player: $("player"),
     downloads: $("downloads"), history: $("history"), historyEmpty: $("history-empty"),
@@ -333,7 +333,7 @@
         if (gen.status === "completed") {
           const took = ((performance.now() - view.startedAt) / 1000).toFixed(1);
           setStatus(first ? `Completed in ${took} s` : "Completed", null);
-          await showResult(gen);
+          await showResult(gen, token);
         } else {
           const reason = gen.error ? `${gen.error.message} (${gen.error.name})` : `status ${gen.status}`;
           setStatus("Failed", null);
@@ -386,7 +386,7 @@
     return a;
   }
 
-  async function showResult(gen) {
+  async function showResult(gen, token) {
     const entry = loadHistory().find((e) => e.id === gen.id) || {};
     els.result.hidden = false;
     els.resultTitle.textContent = entry.prompt || gen.id;
@@ -404,20 +404,35 @@
       links.push(downloadLink("Download track", gen.audio_file, `${stem}.${ext}`));
     }
     if (gen.midi_file) links.push(downloadLink("Download MIDI", gen.midi_file, `${stem}.mid`));
-    for (const part of gen.stems || []) {
+    const stems = (gen.stems || []).map((part) => {
       const name = part.name || (part.file_name || "stem").replace(/\.[^.]+$/, "");
       const ext = (part.file_name || "stem.wav").split(".").pop();
-      links.push(downloadLink(`Stem: ${name}`, part, `${stem}-${name}.${ext}`));
-    }
+      const link = downloadLink(name.replace(/[_-]+/g, " "), part, `${stem}-${name}.${ext}`);
+      link.setAttribute("aria-label", `Download stem: ${name.replace(/[_-]+/g, " ")} ${formatBytes(part.file_size)}`);
+      return link;
+    });
     els.downloads.replaceChildren(...links);
+    if (stems.length) {
+      const group = document.createElement("div");
+      group.className = "stems";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-labelledby", "stems-label");
+      const label = document.createElement("span");
+      label.id = "stems-label";
+      label.className = "stems-label";
+      label.textContent = `Stems (${stems.length})`;
+      group.append(label, ...stems);
+      els.downloads.append(group);
+    }
     if (!gen.audio_file) {
       showError("The server finished but linked no audio file.");
       return;
     }
-    await loadAudio(gen.audio_file.url);
+    await loadAudio(gen.audio_file.url, token);
   }
 
-  async function loadAudio(url) {
+  /* Fetch the track once: the player gets a blob URL of the bytes, WebAudio decodes the same bytes. */
+  async function loadAudio(url, token) {
     els.player.dataset.state = "loading";
     let bytes;
     let contentType = "";
@@ -431,21 +446,33 @@
       contentType = response.headers.get("Content-Type") || "";
       bytes = await response.arrayBuffer();
     } catch (err) {
+      if (token !== view.pollToken) return;
       els.player.dataset.state = "error";
       showError(`Could not load the track: ${err.message}`);
       return;
     }
+    if (token !== view.pollToken) return; // another generation was opened meanwhile
     view.objectUrl = URL.createObjectURL(new Blob([bytes], contentType ? { type: contentType } : undefined));
+    const metadata = new Promise((resolve) => {
+      els.player.addEventListener("loadedmetadata", resolve, { once: true });
+      els.player.addEventListener("error", resolve, { once: true });
+    });
     els.player.src = view.objectUrl;
-    els.player.addEventListener("loadedmetadata", () => { els.player.dataset.state = "ready"; }, { once: true });
     try {
       // An OfflineAudioContext decodes without needing a user gesture (autoplay rules do not apply).
       const ctx = new OfflineAudioContext(1, 1, 48000);
-      view.audioBuffer = await ctx.decodeAudioData(bytes.slice(0));
+      const decoded = await ctx.decodeAudioData(bytes.slice(0));
+      if (token !== view.pollToken) return;
+      view.audioBuffer = decoded;
       computePeaks();
     } catch (_) {
       view.audioBuffer = null; // e.g. a codec this browser cannot decode; the player may still play it
     }
+    drawWaveform();
+    await metadata;
+    if (token !== view.pollToken) return;
+    // "ready" once the player knows the duration and the waveform is drawn (tests and screen readers rely on it).
+    els.player.dataset.state = els.player.error ? "error" : "ready";
     drawWaveform();
   }
 
@@ -632,7 +659,8 @@
       els.model.replaceChildren(...models.map((m) => {
         const option = document.createElement("option");
         option.value = m.id;
-        option.textContent = m.alias_of ? `${m.id} (${m.alias_of})` : m.id;
+        option.textContent = m.id;
+        if (m.alias_of) option.dataset.aliasOf = m.alias_of;
         if (m.available === false) {
           option.disabled = true;
           option.textContent += " — unavailable";
@@ -643,11 +671,18 @@
         || models.find((m) => m.id === "google/lyria2" && m.available !== false)
         || models.find((m) => m.available !== false);
       if (pick) els.model.value = pick.id;
+      describeModel();
     } catch (_) {
       /* The default option stays; generation will report what is wrong. */
     }
     if (remembered.format) els.format.value = remembered.format;
     if (remembered.duration) els.duration.value = remembered.duration;
+  }
+
+  function describeModel() {
+    const option = els.model.selectedOptions[0];
+    const alias = option && option.dataset.aliasOf;
+    els.modelHint.textContent = alias ? `Served by ${alias}.` : "";
   }
 
   function fillKeys() {
@@ -684,6 +719,7 @@
         els.seed.focus();
       }
     });
+    els.model.addEventListener("change", describeModel);
     els.keyButton.addEventListener("click", openKeyDialog);
     els.keyForm.addEventListener("submit", saveKey);
     els.keyCancel.addEventListener("click", closeKeyDialog);

@@ -69,6 +69,10 @@ def choose_ensemble(brief: Brief, style: Style, rng: random.Random) -> list[Part
         options = [i for i in style.ensemble.get(role, ()) if i not in avoid]
         if not options:
             continue
+        asked = [i for i in options if i in brief.instruments and i not in chosen.values()]
+        if asked:
+            chosen[role] = asked[0]
+            continue
         chosen[role] = options[0] if rng.random() < 0.65 or len(options) == 1 else rng.choice(options[1:])
 
     for inst_id in brief.instruments:  # the prompt's instruments take the role that suits them

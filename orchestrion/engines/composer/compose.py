@@ -227,7 +227,7 @@ def compose(brief: Brief, seed: int) -> Score:
                 section = section_of_bar[bar]
                 if not _plays("bass", section, style, by_role):
                     continue
-                pattern = "root" if section.kind == "end" else style.bass
+                pattern = "drone" if section.kind == "end" else style.bass
                 if section.energy < 0.5 and pattern not in ("waltz", "none", "drone"):
                     pattern = "root"  # quiet sections hold roots
                 for offset, dur, pitch, accent in bass_bar(pattern, h.chord, h.next_chord, key, bar_beats, compound,

@@ -160,8 +160,12 @@ def _fold(text: str) -> str:
 _TOKEN_RE = re.compile(r"[\w&#']+|[^\w\s]")
 _CLAUSE_END = frozenset(",.;:!?()[]{}—–|\"«»“”…")
 _MAX_PHRASE = 4
-_NON_ASCII_PHRASES = tuple(sorted((p for p in LEXICON if not p.isascii()), key=len, reverse=True))
+#: CJK and emoji entries, folded the way prompts are (folding splits kana such as "ピ" into base and mark).
+_NON_ASCII_PHRASES: dict[str, Sense] = {}
 _NEGATION_REACH = 4  # words a negator reaches past before it lapses
+
+
+_NON_ASCII_PHRASES.update((_fold(p), sense) for p, sense in LEXICON.items() if not p.isascii())
 
 
 @dataclass
@@ -188,9 +192,9 @@ def _lookup(tokens: list[str], i: int) -> tuple[str, int] | None:
 
 def _read(text: str, reading: _Reading, negate_all: bool) -> None:
     folded = _fold(text).replace("-", " ").replace("_", " ").replace("/", " ")
-    for phrase in _NON_ASCII_PHRASES:  # CJK and emoji carry no word boundaries
+    for phrase, sense in _NON_ASCII_PHRASES.items():  # CJK and emoji carry no word boundaries
         if phrase in folded:
-            (reading.negative if negate_all else reading.positive).append(LEXICON[phrase])
+            (reading.negative if negate_all else reading.positive).append(sense)
     tokens = _TOKEN_RE.findall(folded)
     negating, took_object, reach = negate_all, False, 0
     i = 0
@@ -334,8 +338,8 @@ def interpret(prompt: str, negative_prompt: str = "", overrides: Mapping[str, An
             if mode is not None:
                 explicit.add("mode")
     if mode is None:
-        if spec.mode != "either" and abs(valence - spec.valence) < 0.9:
-            mode = spec.mode
+        if spec.mode != "either" and (word_valence is None or abs(word_valence) < 0.5):
+            mode = spec.mode  # the style's usual mode unless the words are clearly happy or sad
         else:
             mode = "major" if valence >= 0.0 else "minor"
     if tonic is None:

@@ -57,10 +57,14 @@ class Mastered:
     limited_db: float  #: deepest gain reduction the limiter applied (≤ 0)
 
 
+#: The 4× interpolation low-pass (cut at the original Nyquist), gain 4 so interpolated samples keep their level.
+_PROTOTYPE = firwin(2 * _HALF_TAPS * _OVERSAMPLE + 1, 1.0 / _OVERSAMPLE, window=("kaiser", 6.0)) * _OVERSAMPLE
+
+
 def _polyphase_filters() -> np.ndarray:
     """(_OVERSAMPLE, 2*_HALF_TAPS) interpolation filters: row p gives the sample p/4 of a frame after it."""
-    taps = 2 * _HALF_TAPS * _OVERSAMPLE + 1
-    proto = firwin(taps, 1.0 / _OVERSAMPLE, window=("kaiser", 6.0)) * _OVERSAMPLE
+    taps = len(_PROTOTYPE)
+    proto = _PROTOTYPE
     centre = taps // 2
     filters = np.zeros((_OVERSAMPLE, 2 * _HALF_TAPS), dtype=np.float64)
     for phase in range(_OVERSAMPLE):
@@ -82,21 +86,59 @@ def _frame_true_peaks(audio: np.ndarray, frames: np.ndarray, *, wrap: bool = Fal
     peaks = np.zeros(len(frames), dtype=np.float64)
     for start in range(0, len(frames), 65_536):  # bounded memory: windows are (chunk, taps) per channel
         idx = frames[start : start + 65_536, None] + offsets
-        idx = idx % n if wrap else np.clip(idx, 0, n - 1)
+        outside = None if wrap else (idx < 0) | (idx >= n)
+        idx = idx % n  # a loop wraps round; a piece is silent before and after itself (masked below)
         for ch in range(audio.shape[1]):
             windows = audio[idx, ch].astype(np.float64)
+            if outside is not None:
+                windows[outside] = 0.0
             values = np.abs(windows @ _FILTERS.T).max(axis=1)
             np.maximum(peaks[start : start + 65_536], values, out=peaks[start : start + 65_536])
     return peaks
 
 
+def _frame_peaks(audio: np.ndarray) -> np.ndarray:
+    """Largest absolute sample across channels, per frame (column-wise: reducing a short axis is slow)."""
+    peaks = np.abs(audio[:, 0]).astype(np.float64)
+    for ch in range(1, audio.shape[1]):
+        np.maximum(peaks, np.abs(audio[:, ch]), out=peaks)
+    return peaks
+
+
+def _all_true_peaks(audio: np.ndarray, *, wrap: bool = False) -> np.ndarray:
+    """Per-frame true peak of every frame: each interpolating phase as one FFT convolution, in bounded chunks."""
+    from scipy.signal import oaconvolve
+
+    n = audio.shape[0]
+    pad = 2 * _HALF_TAPS
+    rows = np.ascontiguousarray(audio.T, dtype=np.float32)
+    if wrap:
+        padded = np.concatenate([np.tile(rows, (1, -(-pad // n) + 1))[:, -pad:], rows,
+                                 np.tile(rows, (1, -(-pad // n) + 1))[:, :pad]], axis=1)
+    else:
+        padded = np.pad(rows, ((0, 0), (pad, pad)))
+    peaks = np.abs(rows).max(axis=0).astype(np.float64)  # phase 0 is the frame itself
+    kernels = _FILTERS[1:, ::-1].astype(np.float32)
+    chunk = 1 << 20
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        piece = padded[:, start : stop + 2 * pad]
+        first = pad - _HALF_TAPS + 1  # 'valid' output k holds the frame start + k - first
+        for kernel in kernels:
+            values = oaconvolve(piece, kernel[None, :], mode="valid", axes=1)[:, first : first + stop - start]
+            np.maximum(peaks[start:stop], np.abs(values).max(axis=0), out=peaks[start:stop])
+    return peaks
+
+
 def _peak_envelope(audio: np.ndarray, floor: float, *, wrap: bool = False) -> np.ndarray:
     """Per-frame true peak where it may exceed ``floor``; the sample peak elsewhere (cheap, and below floor)."""
-    sample_peak = np.abs(audio).max(axis=1).astype(np.float64)
+    sample_peak = _frame_peaks(audio)
     loud = sample_peak > floor
     # A frame's inter-sample peak lies between it and its neighbour: oversample the frame before a loud one too.
     loud[:-1] |= loud[1:]
     near = np.flatnonzero(loud)
+    if near.size > audio.shape[0] // 8:  # gathering windows frame by frame only pays for sparse peaks
+        return np.maximum(sample_peak, _all_true_peaks(audio, wrap=wrap))
     if near.size:
         sample_peak[near] = np.maximum(sample_peak[near], _frame_true_peaks(audio, near, wrap=wrap))
     return sample_peak
@@ -260,7 +302,7 @@ def _level(
     ceiling = 10 ** (_LIMITER_CEILING_DB / 20)
     gain_db = TARGET_LUFS - lufs
     top_db = gain_db + _MAX_EXTRA_GAIN_DB
-    energy = np.mean(np.square(shaped, dtype=np.float64), axis=1)
+    energy = np.square(shaped[:, 0], dtype=np.float64) + np.square(shaped[:, 1], dtype=np.float64)
     total = float(energy.sum()) or 1.0
     source = shaped
     # Frames that stay under the ceiling even at the highest gain tried need no oversampling.
@@ -276,7 +318,9 @@ def _level(
     limiter = _limit(source, env, 10 ** (gain_db / 20), sample_rate, wrap=loop)
     out, measured = shaped, lufs
     for _ in range(5):
-        if 20 * math.log10(max(float(limiter.min()), 1e-12)) < -_LIMITER_RANGE_DB and clipped_at != gain_db:
+        if 20 * math.log10(max(float(limiter.min()), 1e-12)) < -_LIMITER_RANGE_DB and clipped_at is None:
+            # the predicted raise assumed the limiter would take the peaks; the clipper keeps their energy
+            gain_db = TARGET_LUFS - lufs
             level = ceiling * 10 ** (_LIMITER_RANGE_DB / 20) / 10 ** (gain_db / 20)
             source, clipped_at = _soft_clip(shaped, np.float32(level)), gain_db
             floor = 10 ** ((_LIMITER_CEILING_DB - _CANDIDATE_MARGIN_DB - gain_db) / 20)
@@ -317,7 +361,8 @@ def master(
         raise ValueError(f"audio must have shape (frames, 2), got {audio.shape}")
     if audio.shape[0] == 0 or not np.any(audio):
         return Mastered(audio.copy(), 0.0, -math.inf, -math.inf, 0.0)
-    audio = np.nan_to_num(audio, nan=0.0, posinf=0.0, neginf=0.0)
+    if not np.isfinite(audio).all():
+        audio = np.nan_to_num(audio, nan=0.0, posinf=0.0, neginf=0.0)
 
     # Bring the mix to a known level first so the compressor's threshold means the same for every render.
     rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))

@@ -81,8 +81,7 @@ def test_each_client_command_has_help(runner, command):
     result = invoke(runner, command, "--help")
     assert result.exit_code == 0
     assert result.output.startswith(f"Usage: orchestrion {command}")
-    if command != "models":
-        assert "--api-key" in result.output
+    assert "--api-key" in result.output
     assert "--json" in result.output and "--base-url" in result.output
 
 
@@ -162,7 +161,10 @@ def test_a_failed_generation_exits_1_with_the_reason(runner, server):
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {
         "status": "error",
-        "error": {"name": "engine_error", "message": "generation failed: engine_error: the SoundFont could not be read"},
+        "error": {
+            "name": "engine_error",
+            "message": "generation failed: engine_error: the SoundFont could not be read",
+        },
         "exit_code": 1,
     }
 
