@@ -158,7 +158,8 @@ def error_response(
 
 
 def _request_id(request: Request) -> str:
-    # Set by the request middleware before anything can raise; the fallback only serves apps built without it.
+    # Set by the request middleware (REQUEST_ID_SCOPE) before anything can raise; the fallback only serves apps
+    # built without it. The literal avoids importing the middleware, which imports this module.
     return request.scope.get("orchestrion.request_id", "")
 
 

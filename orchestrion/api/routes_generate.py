@@ -23,6 +23,7 @@ from ..jobs.models import ApiKey, FileRef, Job, JobStatus, NewJob
 from ..logs import log_event
 from .context import ApiContext, api_context, json_response
 from .errors import BadRequest, NotFound, ServiceUnavailable, iso_utc, validation_message
+from .middleware import REQUEST_ID_SCOPE
 from .schemas import SEED_MAX, GenerateAudioRequest, GenerationCreated, GenerationOut
 from .spec import BEARER_SECURITY, error_responses
 
@@ -101,7 +102,7 @@ async def create_generation(request: Request) -> Response:
         max_queued_total=ctx.settings.max_queued_total,
     )
     log_event(log, "job queued", job_id=job.id, model=job.model, key_id=key.id,
-              request_id=request.scope.get("orchestrion.request_id"))
+              request_id=request.scope.get(REQUEST_ID_SCOPE))
     return json_response(
         {"id": job.id, "status": JobStatus.QUEUED.value, "model": job.model, "seed": seed,
          "created_at": iso_utc(job.created_at)}

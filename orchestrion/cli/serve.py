@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
+import signal
 
 import click
 
@@ -19,7 +19,8 @@ log = logging.getLogger("orchestrion.serve")
 
 def _welcome(settings: Settings, new_key: str | None) -> str:
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
-    key = new_key or "$ORCHESTRION_API_KEY"
+    # Double quotes so the shell expands the variable when no new key is printed.
+    auth = f'"Authorization: Bearer {new_key or "$ORCHESTRION_API_KEY"}"'
     lines = [f"Orchestrion is listening on {base}  (docs: {base}/docs, playground: {base}/)"]
     if new_key:
         lines += ["", "No API key existed, so one was created. It is shown once; keep it:", f"  {new_key}"]
@@ -29,10 +30,10 @@ def _welcome(settings: Settings, new_key: str | None) -> str:
     lines += [
         "",
         "Try it:",
-        f"  curl -s {base}/v2/generate/audio -H {shlex.quote('Authorization: Bearer ' + key)} \\",
+        f"  curl -s {base}/v2/generate/audio -H {auth} \\",
         f"       -H 'Content-Type: application/json' -d {shlex.quote(body)}",
         f"  curl -s '{base}/v2/generate/audio?generation_id=<id from above>' "
-        f"-H {shlex.quote('Authorization: Bearer ' + key)}",
+        f"-H {auth}",
     ]
     return "\n".join(lines)
 
@@ -67,6 +68,11 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
                             lifespan="on", server_header=False)
     server = uvicorn.Server(config)
+    # uvicorn handles SIGTERM/SIGINT itself, then restores the previous handlers and raises the signal again. With
+    # the default handlers that second delivery would kill this process before the workers are stopped, so the
+    # handlers it restores are these, which let `server.run()` return and the `finally` below run.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    signal.signal(signal.SIGINT, lambda *_: None)
     if supervisor:
         supervisor.start()
     click.echo(_welcome(settings, new_key), err=True)
@@ -86,7 +92,6 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
 @config_option
 def worker(data_dir: str | None, workers: int | None, models: str | None, config_file: str | None) -> None:
     """Run worker processes only, claiming jobs from the configured job store."""
-    import signal
     import threading
 
     from ..workers.supervisor import Supervisor

@@ -19,6 +19,7 @@ import copy
 import json
 import math
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Hashable, Sequence
 
@@ -125,7 +126,9 @@ class StableAudioEngine(NeuralEngine):
         steps = int(requests[0].params.get("steps", self.steps))
         guided = self.guidance_scale > 1.0
         n = len(requests)
-        with torch.inference_mode():
+        with torch.inference_mode(), warnings.catch_warnings():
+            # torchsde warns when the solver's last step touches the end of its Brownian interval (harmless).
+            warnings.filterwarnings("ignore", category=UserWarning, module="torchsde")
             text, audio_durations = self._conditioning(requests, guided)
             scheduler = copy.deepcopy(pipe.scheduler)  # the solver keeps per-run state; the loaded one stays clean
             scheduler.set_timesteps(steps, device=self.device)

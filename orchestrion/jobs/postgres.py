@@ -25,7 +25,7 @@ import time
 from typing import Any, Sequence
 
 from ._postgres_connections import Listener, PostgresConnections, connect, connection_options, translate
-from ._rows import JOB_COLUMNS, KEY_COLUMNS, dumps, job_from_row, key_from_row
+from ._rows import JOB_COLUMNS, KEY_COLUMNS, dumps, job_from_row, key_from_row, loads
 from .migrate import Dialect, load_migrations, run_migrations
 from .models import ApiKey, FileRef, Job, JobStatus, NewJob
 from .store import JobStore, QueueFull, QuotaExceeded, StoreError, TooManyQueued
@@ -54,10 +54,11 @@ POSTGRES_DIALECT = Dialect(
     execute_script=lambda conn, sql: conn.execute(sql),
 )
 
-_REQUEUE_EXPIRED = f"""
+# Formatted twice below: with the database's clock, or with an explicit time (for tests and for tools).
+_REQUEUE_EXPIRED = """
 WITH expired AS (
     SELECT seq, credits_used FROM jobs
-    WHERE status = 'generating' AND lease_expires_at <= %(now)s
+    WHERE status = 'generating' AND lease_expires_at <= {now}
     FOR UPDATE SKIP LOCKED
 ), changed AS (
     UPDATE jobs SET
@@ -71,8 +72,8 @@ WITH expired AS (
             || jobs.max_attempts || ') before finishing; it may have crashed or run out of memory, '
             || 'and no attempts are left' END,
         credits_used = CASE WHEN jobs.attempts < jobs.max_attempts THEN jobs.credits_used ELSE 0 END,
-        completed_at = CASE WHEN jobs.attempts < jobs.max_attempts THEN NULL ELSE %(now)s END,
-        updated_at = %(now)s
+        completed_at = CASE WHEN jobs.attempts < jobs.max_attempts THEN NULL ELSE {now} END,
+        updated_at = {now}
     FROM expired WHERE jobs.seq = expired.seq
     RETURNING jobs.key_id, jobs.status, expired.credits_used AS charged
 ), refunds AS (
@@ -82,6 +83,8 @@ WITH expired AS (
 )
 SELECT count(*) FROM changed
 """
+_REQUEUE_EXPIRED_NOW = _REQUEUE_EXPIRED.format(now=_NOW)
+_REQUEUE_EXPIRED_AT = _REQUEUE_EXPIRED.format(now="%(now)s")
 
 # Up to `limit` unlocked queued jobs of each model are locked for the length of this one statement; the model of
 # the oldest wins and only its jobs are claimed, so a batch shares one engine model.
@@ -159,6 +162,8 @@ class PostgresJobStore(JobStore):
         try:
             self._next_fold = now + _FOLD_EVERY_SECONDS
             self._db.run(lambda conn: conn.execute(_FOLD_COUNTS))
+        except StoreError:
+            pass  # housekeeping: the caller's own change is done, and the next call folds instead
         finally:
             self._fold_lock.release()
 
@@ -231,7 +236,7 @@ class PostgresJobStore(JobStore):
         created_at = self._db.run(create, transaction=True)
         self._fold_counts_now_and_then()
         return Job(id=job.id, key_id=job.key_id, model=job.model, engine_model=job.engine_model,
-                   params=job.params, status=JobStatus.QUEUED, progress=0.0, attempts=0,
+                   params=loads(params), status=JobStatus.QUEUED, progress=0.0, attempts=0,
                    max_attempts=job.max_attempts, created_at=created_at, updated_at=created_at,
                    credits_used=job.credits)
 
@@ -336,9 +341,10 @@ class PostgresJobStore(JobStore):
         return row is not None
 
     def requeue_expired(self, now: float | None = None) -> int:
-        when = _NOW if now is None else "%(now)s"
-        sql = _REQUEUE_EXPIRED.replace("%(now)s", when) if now is None else _REQUEUE_EXPIRED
-        (changed,) = self._one(sql, {"now": now})
+        if now is None:
+            (changed,) = self._one(_REQUEUE_EXPIRED_NOW)
+        else:
+            (changed,) = self._one(_REQUEUE_EXPIRED_AT, {"now": float(now)})
         return int(changed)
 
     # -- observation -------------------------------------------------------------------------------------------

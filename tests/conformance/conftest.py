@@ -2,13 +2,9 @@
 
 A backend entry turns a test's ``tmp_path`` and ``request`` into a *picklable* zero-argument callable that opens
 a store on a fresh, empty database. Picklable, because the concurrency tests hand it to spawned processes, each
-of which opens its own store as a real worker does. To add PostgreSQL, start a server in a session fixture and add::
-
-    def _postgres(tmp_path, request):
-        server = request.getfixturevalue("postgres_server")   # creates one database per test
-        return functools.partial(PostgresJobStore, server.new_database_url())
-
-    BACKENDS["postgres"] = _postgres
+of which opens its own store as a real worker does. PostgreSQL runs as one server per session
+(``tests/support/postgres.py``, started with ``initdb``/``pg_ctl``) with a fresh database per test; without its
+binaries these tests fail rather than skip.
 """
 
 from __future__ import annotations
@@ -20,7 +16,9 @@ from typing import Callable, Iterator
 import pytest
 
 from orchestrion.jobs import JobStore
+from orchestrion.jobs.postgres import PostgresJobStore
 from orchestrion.jobs.sqlite import SQLiteJobStore
+from tests.support.postgres import PostgresServer
 
 StoreFactory = Callable[[], JobStore]
 
@@ -29,8 +27,21 @@ def _sqlite(tmp_path: Path, request: pytest.FixtureRequest) -> StoreFactory:
     return functools.partial(SQLiteJobStore, tmp_path / "conformance.db")
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session (missing binaries fail the tests, they do not skip them)."""
+    with PostgresServer() as server:
+        yield server
+
+
+def _postgres(tmp_path: Path, request: pytest.FixtureRequest) -> StoreFactory:
+    server = request.getfixturevalue("postgres_server")
+    return functools.partial(PostgresJobStore, server.new_database_url())
+
+
 #: backend name -> (tmp_path, request) -> picklable callable opening a store on a fresh database
-BACKENDS: dict[str, Callable[[Path, pytest.FixtureRequest], StoreFactory]] = {"sqlite": _sqlite}
+BACKENDS: dict[str, Callable[[Path, pytest.FixtureRequest], StoreFactory]] = {"sqlite": _sqlite,
+                                                                              "postgres": _postgres}
 
 
 @pytest.fixture(params=sorted(BACKENDS))

@@ -100,8 +100,9 @@ class ServerProcess:
         """Live worker processes (spawned children running the worker entry point)."""
         assert self.process is not None
         pids = []
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        for pid in children.read_text().split():
+        # Children are listed under the thread that started them (the supervisor's own thread restarts workers).
+        listed = " ".join(p.read_text() for p in Path(f"/proc/{self.process.pid}/task").glob("*/children"))
+        for pid in listed.split():
             try:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
             except FileNotFoundError:

@@ -31,6 +31,8 @@ _VELOCITY = {  # role: velocity at energy 0 and 1
     "melody": (58, 112), "counter": (45, 100), "doubling": (40, 88), "harmony": (40, 96), "pad": (38, 90),
     "arp": (36, 86), "bass": (62, 110), "percussion": (55, 118), "drums": (52, 122),
 }
+#: Patches far louder than their peers in General MIDI fonts (a sine sub bass swamps a mix at equal velocity).
+_LEVEL = {"sub_bass": 0.8}
 _TIMING_LAG_MS = {"harmony": 6.0, "bass": 2.0}  # behind-the-beat feel for humanised styles
 
 Event = tuple[float, float, int, float]  # absolute beat, duration, pitch, accent
@@ -305,7 +307,7 @@ def _finish(part: Part, events: list[Event], controls: list[Control], section_of
             end = min(end, length_beats)
             if swung >= length_beats - 1e-6:
                 continue
-        velocity = (low_v + (high_v - low_v) * section.energy) * accent
+        velocity = (low_v + (high_v - low_v) * section.energy) * accent * _LEVEL.get(inst.id, 1.0)
         velocity += rng.uniform(-5.0, 5.0) if humanize or part.role == "drums" else 0.0
         notes.append(Note(round(swung, 4), round(max(end - swung, 0.05), 4), int(pitch),
                           int(min(max(velocity, 1), 127))))

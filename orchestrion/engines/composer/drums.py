@@ -51,7 +51,7 @@ GROOVES: dict[str, Groove] = {
     "trap": _g(4, {KICK: "x......x..x.....", SNARE: "........X.......", CLAP: "........x.......",
                    HAT: "x.x.x.x.x.x.xxxx"},
                {KICK: "x.........x.....", HAT: "o.o.o.o.o.o.o.o."}),
-    "dnb": _g(4, {KICK: "x.........x.....", SNARE: "....X..g.g..X..g", HAT: "x.x.x.x.x.x.x.x.",
+    "dnb": _g(4, {KICK: "x.........x.....", SNARE: "....X..g.g..X..g", HAT: "x.xox.xox.xox.xo",
                   RIDE: "o.o.o.o.o.o.o.o."},
               {HAT: "o.o.o.o.o.o.o.o.", RIDE: "o...o...o...o..."}),
     "funk": _g(4, {KICK: "x.........x..x..", SNARE: "....X..g.g..X..g", HAT: "xoxoxoxoxoxoxoxo"},

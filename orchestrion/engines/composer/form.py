@@ -57,8 +57,6 @@ def plan_form(total_bars: int, phrase_bars: int, loop: bool, arc: str, rng: rand
     kinds = list(_TEMPLATE[:count]) if count <= len(_TEMPLATE) else [_TEMPLATE[i % len(_TEMPLATE)] for i in range(count)]
     if count >= 2 and kinds[-1] != "B":
         kinds[-1] = "B"
-    if count >= 2 and loop and kinds[0] == "A" and kinds[-1] == "B":
-        pass  # a loop rises to its chorus and drops back to the verse: that drop is its seam
     sizes = [phrase] * count
     sizes[-1] += body - phrase * count
 

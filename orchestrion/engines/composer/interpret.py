@@ -75,7 +75,7 @@ def parse_key(text: str) -> tuple[int, str] | None:
 # Keys inside a prompt: a note name followed by a mode word; "in A" / "key of Bb"; a chord symbol like "F#m".
 _KEY_WITH_MODE_RE = re.compile(
     rf"(?<![\w#♯♭])(?P<letter>[A-Ga-g]|do|re|mi|fa|sol|la|si)[\s-]*(?P<acc>{_ACCIDENTAL_RE})?[\s-]*"
-    rf"(?P<mode>{_MODE_RE.replace('m|', '')})(?![\w])",
+    rf"(?P<mode>{'|'.join(w for w in sorted(_MODE_WORDS, key=len, reverse=True) if w != 'm')})(?![\w])",
     re.IGNORECASE,
 )
 _KEY_AFTER_IN_RE = re.compile(
@@ -87,15 +87,14 @@ _CHORD_SYMBOL_RE = re.compile(r"(?<![\w#♯♭])(?P<letter>[A-G])(?P<acc>#|♯|�
 
 def _find_key(text: str) -> tuple[int, str | None] | None:
     folded = _strip_accents(text)
-    match = _KEY_WITH_MODE_RE.search(folded)
-    if match is not None:
+    for match in _KEY_WITH_MODE_RE.finditer(folded):
         word = match["letter"].lower()
+        # a lone lower-case letter is a note name only after "in" or "key of" ("in a minor" yes, "a major label" no)
+        before = folded[max(match.start() - 7, 0) : match.start()].lower()
+        if len(word) == 1 and match["letter"].islower() and not before.endswith(("in ", "of ", "key ", "en ")):
+            continue
         base = _LETTERS[word] if word in _LETTERS else _SOLFEGE[word]
-        # a lone lower-case letter is only a note name when it is clearly one ("a minor" yes, "a major label" no)
-        if len(word) == 1 and match["letter"].islower() and match["mode"].lower() not in ("minor", "major"):
-            match = None
-        else:
-            return (base + _accidental(match["acc"])) % 12, _MODE_WORDS[match["mode"].lower()]
+        return (base + _accidental(match["acc"])) % 12, _MODE_WORDS[match["mode"].lower()]
     for pattern, mode in ((_CHORD_SYMBOL_RE, "minor"), (_KEY_AFTER_IN_RE, None)):
         found = pattern.search(folded)
         if found is not None:

@@ -21,6 +21,7 @@ from orchestrion.engines.composer.styles import STYLES
         ("A minor", (9, "minor")),
         ("ré mineur", (2, "minor")),
         ("a-Moll", (9, "minor")),
+        ("a minor", (9, "minor")),
         ("F sharp major", (6, "major")),
         ("Ab", (8, "major")),
     ],
@@ -119,6 +120,7 @@ def test_negative_prompt_removes_instruments_and_drums() -> None:
 
 def test_negative_prompt_removes_styles_and_moods() -> None:
     assert interpret("jazz or rock", "jazz").style == "rock"
+    assert (interpret("tune in a minor").tonic, interpret("tune in a minor").mode) == (9, "minor")
     assert interpret("a song", "sad, melancholic").valence > interpret("a song").valence - 0.01
 
 
@@ -187,3 +189,8 @@ def test_unknown_words_fall_back_by_mood_and_stay_stable() -> None:
 def test_generic_words_take_the_styles_own_instrument() -> None:
     assert "synth_bass" in interpret("deep house with a warm bass line").instruments
     assert "acoustic_bass" in interpret("jazz trio with walking bass").instruments
+
+
+def test_ordinary_words_are_not_read_as_keys() -> None:
+    for text in ("I am happy, a song for a friend", "a major label pop hit", "be minimal", "I am ready, a quiet one"):
+        assert "key" not in interpret(text).explicit, text

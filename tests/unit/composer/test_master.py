@@ -7,7 +7,8 @@ import pyloudnorm
 import pytest
 from scipy.signal import resample_poly
 
-from orchestrion.engines.composer.master import integrated_loudness, master, true_peak_db
+from orchestrion.engines.composer.loudness import integrated_loudness, true_peak_db
+from orchestrion.engines.composer.master import master
 from orchestrion.engines.composer.render import render
 
 from .conftest import make_score
