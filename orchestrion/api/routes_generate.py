@@ -15,7 +15,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from ..engines import EngineError, EngineUnavailable, GenerationRequest, InvalidRequest
@@ -95,7 +94,7 @@ async def create_generation(request: Request) -> Response:
         credits=model.credits,
         max_attempts=ctx.settings.max_attempts,
     )
-    job = await run_in_threadpool(
+    job = await ctx.write(
         ctx.store.create_job,
         new_job,
         max_queued_per_key=ctx.settings.max_queued_per_key,

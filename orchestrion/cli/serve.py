@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import signal
 
 import click
@@ -73,11 +74,11 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     # handlers it restores are these, which let `server.run()` return and the `finally` below run.
     signal.signal(signal.SIGTERM, lambda *_: None)
     signal.signal(signal.SIGINT, lambda *_: None)
-    if supervisor:
-        supervisor.start()
     click.echo(_welcome(settings, new_key), err=True)
     log_event(log, "serving", host=settings.host, port=settings.port, workers=count, data_dir=str(settings.data_dir))
     try:
+        if supervisor:
+            supervisor.start()
         server.run()
     finally:
         if supervisor:

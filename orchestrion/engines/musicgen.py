@@ -67,7 +67,17 @@ class MusicGenEngine(NeuralEngine):
             tokenizer = transformers.AutoTokenizer.from_pretrained(location, local_files_only=local_only)
         except (OSError, ValueError) as exc:
             raise self.weights_error(exc) from exc
-        self.model = model.to(self.device).eval()
+        self.use_model(model, tokenizer)
+
+    def use_model(self, model: Any, tokenizer: Any) -> None:
+        """Serve an already-built model and tokenizer (what :meth:`load` does after reading the weights; benchmarks
+        use it to time architectures whose random weights were never saved)."""
+        if self.device is None:
+            import torch
+
+            self.device = "cuda" if torch.cuda.is_available() else "cpu"
+            self.dtype = next(model.parameters()).dtype
+        self.model = model.to(device=self.device, dtype=self.dtype).eval()
         self.tokenizer = tokenizer
         config = model.config
         self.num_codebooks = int(config.decoder.num_codebooks)
@@ -88,6 +98,7 @@ class MusicGenEngine(NeuralEngine):
         self.temperature = float(self.options.get("temperature", getattr(gen, "temperature", None) or 1.0))
         if self.temperature <= 0:
             raise EngineUnavailable("temperature must be positive")
+        self._loaded = True
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "window_seconds": self.window_seconds, "negative_prompt": True}

@@ -149,13 +149,27 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     j = np.arange(n_blocks, dtype=np.float64)
     lower = (block_s * (j * step) * sample_rate).astype(np.int64)
     upper = np.minimum((block_s * (j * step + 1) * sample_rate).astype(np.int64), frames)
+    # Cumulative K-weighted energy is needed only at block bounds; filter in chunks carrying the filter state,
+    # so a 3-minute track never allocates a full-length float64 copy (fresh pages are slow to fault in).
+    bounds, where = np.unique(np.concatenate([lower, upper]), return_inverse=True)
     z = np.empty((n_blocks, data.shape[1]), dtype=np.float64)
-    for ch in range(data.shape[1]):  # one channel at a time keeps a 3-minute track's float64 copies small
-        power = sosfilt(sos, data[:, ch].astype(np.float64))
-        np.square(power, out=power)
-        np.cumsum(power, out=power)
-        before = np.where(lower > 0, power[np.maximum(lower - 1, 0)], 0.0)
-        z[:, ch] = (power[upper - 1] - before) / (block_s * sample_rate)
+    for ch in range(data.shape[1]):
+        state = np.zeros((sos.shape[0], 2))
+        at_bounds = np.zeros(bounds.shape[0], dtype=np.float64)
+        carry, b = 0.0, 0
+        while b < bounds.shape[0] and bounds[b] == 0:
+            b += 1
+        for start in range(0, frames, _CHUNK):
+            stop = min(start + _CHUNK, frames)
+            weighted, state = sosfilt(sos, data[start:stop, ch].astype(np.float64), zi=state)
+            np.square(weighted, out=weighted)
+            np.cumsum(weighted, out=weighted)
+            weighted += carry
+            hi = np.searchsorted(bounds, stop, side="right")
+            at_bounds[b:hi] = weighted[bounds[b:hi] - start - 1]
+            b, carry = hi, float(weighted[-1])
+        cumulative = at_bounds[where]
+        z[:, ch] = (cumulative[n_blocks:] - cumulative[:n_blocks]) / (block_s * sample_rate)
     weights = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: z.shape[1]]
     with np.errstate(divide="ignore"):
         block_lufs = -0.691 + 10.0 * np.log10(z @ weights)

@@ -79,9 +79,12 @@ class _Limiter:
         floor = 10 ** ((_LIMITER_CEILING_DB - max_gain_db) / 20)  # quieter blocks can never reach the ceiling
         self.env = block_true_peaks(audio, _BLOCK, floor, wrap=wrap)
         frames = audio.shape[0]
-        energy = np.square(audio[:, 0], dtype=np.float64) + np.square(audio[:, 1], dtype=np.float64)
-        pad = -frames % _BLOCK
-        self.energy = np.concatenate([energy, np.zeros(pad)]).reshape(-1, _BLOCK).sum(axis=1)
+        self.energy = np.zeros(self.env.shape[0], dtype=np.float64)
+        step = (1 << 18) // _BLOCK * _BLOCK
+        for start in range(0, frames, step):  # chunked: no full-length float64 temporaries
+            part = np.square(audio[start : start + step], dtype=np.float64).sum(axis=1)
+            part = np.concatenate([part, np.zeros(-part.shape[0] % _BLOCK)])
+            self.energy[start // _BLOCK : start // _BLOCK + part.shape[0] // _BLOCK] = part.reshape(-1, _BLOCK).sum(1)
 
     def curve_db(self, gain_db: float) -> np.ndarray:
         ceiling = 10 ** (_LIMITER_CEILING_DB / 20)

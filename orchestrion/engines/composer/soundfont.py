@@ -48,9 +48,6 @@ SOUNDFONT_NAMES: dict[str, tuple[str, tuple[Path, ...]]] = {
 
 _CHANNEL_TYPE_MELODIC = 0
 _CHANNEL_TYPE_DRUM = 1
-#: FluidSynth's 4th-order interpolation: clean for samples pitched far from their root, at ~25 % more CPU
-#: than linear, which aliases audibly on high strings and bells.
-_INTERP_4THORDER = 4
 #: Frames per ``write_float`` call while no event is due; large blocks keep Python out of the inner loop.
 _MAX_BLOCK = 1 << 15
 
@@ -91,7 +88,6 @@ def _bind() -> Any:
     protos = {
         "fluid_synth_write_float": (i, [vp, i, vp, i, i, vp, i, i]),
         "fluid_synth_set_channel_type": (i, [vp, i, i]),
-        "fluid_synth_set_interp_method": (i, [vp, i, i]),
         "fluid_synth_reverb_on": (i, [vp, i, i]),
         "fluid_synth_chorus_on": (i, [vp, i, i]),
         "fluid_synth_set_reverb_group_roomsize": (i, [vp, i, ctypes.c_double]),
@@ -183,7 +179,6 @@ class Synth:
         if self.sfont_id < 0:
             self.close()
             raise EngineUnavailable(f"FluidSynth could not load the SoundFont {str(path)!r}")
-        lib.fluid_synth_set_interp_method(self._synth, -1, _INTERP_4THORDER)
         self.reset()
 
     def __enter__(self) -> "Synth":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -12,9 +11,16 @@ from orchestrion.engines import EngineError, EngineUnavailable, GenerationReques
 from tests.support.server import ServerProcess, free_port
 
 
+REMOTE_CONFIG = """
+[models."test/tone"]
+engine = "tests.engines.tone:ToneEngine"
+credits = 2
+"""
+
+
 @pytest.fixture(scope="module")
 def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    server = ServerProcess(tmp_path_factory.mktemp("upstream-remote"), workers=2)
+    server = ServerProcess(tmp_path_factory.mktemp("upstream-remote"), workers=2, config=REMOTE_CONFIG)
     with server:
         yield server
 

@@ -1,0 +1,155 @@
+"""The composer engine end to end: a prompt becomes a mastered 48 kHz stereo track with its MIDI and stems."""
+
+from __future__ import annotations
+
+import io
+
+import mido
+import numpy as np
+import pyloudnorm
+import pytest
+
+from orchestrion.engines import EngineError, GenerationRequest, InvalidRequest, create_engine
+from orchestrion.engines.composer import ComposerEngine
+from orchestrion.engines.composer.loudness import true_peak_db
+
+PROMPT = "Uplifting deep house track at 128 BPM in F minor, four-on-the-floor kick, warm bass line, airy synth pads"
+
+
+@pytest.fixture(scope="module")
+def engine() -> ComposerEngine:
+    engine = ComposerEngine()
+    engine.load()
+    yield engine
+    engine.close()
+
+
+def _generate(engine: ComposerEngine, **kwargs):
+    progress: list[tuple[int, float]] = []
+    request = GenerationRequest(**{"prompt": PROMPT, "seed": 7, "duration": 8.0, **kwargs})
+    [result] = engine.generate([request], lambda i, f: progress.append((i, f)))
+    if isinstance(result, BaseException):
+        raise result
+    return result, progress
+
+
+def test_registered_under_its_name_and_cheap_to_construct():
+    engine = create_engine("composer")
+    assert isinstance(engine, ComposerEngine)
+    assert engine._soundfont is None  # the API builds engines only to validate: no SoundFont load
+    assert (engine.min_duration, engine.max_duration) == (5.0, 300.0)
+
+
+def test_prompt_becomes_mastered_stereo_track_with_midi_and_stems(engine):
+    result, progress = _generate(engine)
+    audio = result.audio
+    assert result.sample_rate == 48_000
+    assert audio.dtype == np.float32 and audio.ndim == 2 and audio.shape[1] == 2
+    assert 7.5 <= audio.shape[0] / 48_000 <= 10.5
+    assert pyloudnorm.Meter(48_000).integrated_loudness(audio) == pytest.approx(-14.0, abs=0.5)
+    assert true_peak_db(audio) <= -1.0
+    assert progress[-1] == (0, 1.0) and [f for _, f in progress] == sorted(f for _, f in progress)
+
+    extras = {extra.name: extra for extra in result.extras}
+    midi = extras["score.mid"]
+    assert midi.content_type == "audio/midi"
+    parsed = mido.MidiFile(file=io.BytesIO(midi.data))
+    assert any(m.type == "note_on" for t in parsed.tracks for m in t)
+    assert any(m.channel == 9 for t in parsed.tracks for m in t if m.type == "note_on"), "house has drums"
+    stems = [e for e in result.extras if e.name.startswith("stems/")]
+    assert len(stems) == len(parsed.tracks) - 1
+    for stem in stems:
+        assert stem.audio.dtype == np.float32 and stem.audio.shape == audio.shape
+
+    info = result.info
+    assert info["bpm"] == 128.0 and info["key"] == "F minor" and info["style"]
+    assert info["brief"]["bpm"] == 128.0
+
+
+def test_stems_sum_to_the_premaster_mix_at_master_loudness(engine):
+    result, _ = _generate(engine)
+    stems = np.sum([e.audio for e in result.extras if e.name.startswith("stems/")], axis=0)
+    meter = pyloudnorm.Meter(48_000)
+    # the stems carry the master's loudness gain, so their sum sits near the track before its limiter
+    assert meter.integrated_loudness(stems) == pytest.approx(meter.integrated_loudness(result.audio), abs=2.0)
+
+
+def test_same_request_same_bytes_across_jobs_and_engines(engine):
+    first, _ = _generate(engine)
+    _generate(engine, prompt="gentle bossa nova with nylon guitar", seed=3)
+    second, _ = _generate(engine)
+    assert first.audio.tobytes() == second.audio.tobytes()
+    other = ComposerEngine()
+    try:
+        third, _ = _generate(other)
+    finally:
+        other.close()
+    assert first.audio.tobytes() == third.audio.tobytes()
+    assert first.extras[0].data == third.extras[0].data
+    different, _ = _generate(engine, seed=8)
+    assert different.audio.shape != first.audio.shape or not np.array_equal(different.audio, first.audio)
+
+
+def test_parameters_win_over_the_prompt(engine):
+    result, _ = _generate(engine, params={"bpm": 100, "key": "A minor", "stems": False})
+    assert result.info["bpm"] == 100.0 and result.info["key"] == "A minor"
+    assert [e.name for e in result.extras] == ["score.mid"]
+
+
+def test_loop_has_no_fade(engine):
+    result, _ = _generate(engine, params={"loop": True})
+    assert np.abs(result.audio[-200:]).max() > 1e-3
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"bpm": 10}, "bpm", "between 20 and 300"),
+        ({"bpm": "fast"}, "bpm", "number"),
+        ({"bpm": True}, "bpm", "number"),
+        ({"key": "H major"}, "key", "D minor"),
+        ({"key": 5}, "key", "not a key"),
+        ({"loop": "yes"}, "loop", "true or false"),
+        ({"stems": 1}, "stems", "true or false"),
+    ],
+)
+def test_validate_rejects_bad_parameters_with_helpful_messages(params, field, message):
+    engine = ComposerEngine()
+    with pytest.raises(InvalidRequest, match=message) as info:
+        engine.validate(GenerationRequest(prompt="x", params=params))
+    assert info.value.field == field
+
+
+def test_validate_checks_duration_and_accepts_good_requests():
+    engine = ComposerEngine()
+    with pytest.raises(InvalidRequest) as info:
+        engine.validate(GenerationRequest(prompt="x", duration=301))
+    assert info.value.field == "duration"
+    with pytest.raises(InvalidRequest):
+        engine.validate(GenerationRequest(prompt="x", duration=4))
+    engine.validate(GenerationRequest(prompt="x", duration=30, params={"bpm": 20, "key": "E-flat major",
+                                                                      "loop": True}))
+
+
+def test_one_bad_request_does_not_fail_the_batch(engine):
+    good = GenerationRequest(prompt="calm solo piano", seed=1, duration=6.0)
+    bad = GenerationRequest(prompt="calm solo piano", seed=1, duration=6.0, params={"key": "not a key"})
+    results = engine.generate([bad, good], lambda i, f: None)
+    assert isinstance(results[0], InvalidRequest)
+    assert not isinstance(results[1], BaseException) and results[1].audio.shape[1] == 2
+
+
+def test_any_text_makes_music(engine):
+    for prompt in ("", "🎻🔥", "ζζζ qwerty 12345", "no drums no piano no strings no nothing"):
+        request = GenerationRequest(prompt=prompt, seed=2, duration=5.0, params={"stems": False})
+        [result] = engine.generate([request], lambda i, f: None)
+        assert not isinstance(result, BaseException), f"{prompt!r}: {result!r}"
+        assert np.abs(result.audio).max() > 0.01
+
+
+def test_bad_options_fail_clearly():
+    with pytest.raises(EngineError, match="stems"):
+        ComposerEngine({"stems": "sometimes"})
+    engine = ComposerEngine({"soundfont": "/nonexistent/font.sf2"})
+    with pytest.raises(EngineError, match="SoundFont"):
+        engine.load()
