@@ -84,9 +84,9 @@ class ApiContext:
     async def write(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a store write in a thread, one at a time per process.
 
-        Writers in one process queue here rather than inside SQLite, whose busy handler makes contenders sleep
-        in growing steps (up to 100 ms) instead of waking them when the lock frees: with 50 concurrent creates
-        that turned a ~1 ms write into tail latencies of hundreds of milliseconds.
+        SQLite admits one writer at a time anyway; more threads would only wait inside its busy handler while
+        holding thread-pool slots that `/ready` and `/metrics` need. Measured create throughput is the same either
+        way (about 3,000 store writes/s from 40 threads, locked or not, on the shared 2-core machine).
         """
         if self._write_limiter is None:
             self._write_limiter = anyio.CapacityLimiter(1)

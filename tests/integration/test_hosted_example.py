@@ -18,7 +18,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "hosted_api_example
 
 def test_hosted_python_example_ends_with_a_48k_stereo_wav(live_server: ServerProcess, tmp_path: Path) -> None:
     source = EXAMPLE.read_text()
-    assert source.count("https://api.aimlapi.com") == 2 and source.count("<YOUR_AIMLAPI_KEY>") == 1
+    assert source.count("https://api.aimlapi.com") == 2 and source.count("<YOUR_AIMLAPI_KEY>") == 2
     script = tmp_path / "example.py"
     script.write_text(source.replace("https://api.aimlapi.com", live_server.base_url)
                       .replace("<YOUR_AIMLAPI_KEY>", live_server.api_key))

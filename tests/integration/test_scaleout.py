@@ -52,7 +52,9 @@ def rss_mib(pid: int) -> float:
 def worker_processes(pid: int) -> list[int]:
     """The spawned worker processes of an `orchestrion worker` process (not multiprocessing's resource tracker)."""
     found = []
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+    # Replacements are started by the supervisor's thread, so they are children of that task, not the main one.
+    spawned = [c for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+    for child in spawned:
         try:
             cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
         except FileNotFoundError:
@@ -320,13 +322,17 @@ def _graceful_stop_finishes_the_job_in_hand(f: Fleet, key: str, store: PostgresJ
     job_id = answer.json()["id"]
     wait_for(lambda: store.get_job(job_id).progress > 0, 30, "the last job to start", every=0.05)
     workers = [name for name in f.processes if name.startswith("worker-")]
+    running = {pid for name in workers for pid in worker_processes(f.processes[name].pid)}
+    assert len(running) == 3
     for name in workers:
         f.processes[name].send_signal(signal.SIGTERM)
     codes = [f.processes[name].wait(60) for name in workers]
     assert codes == [0, 0, 0], codes
     job = store.get_job(job_id)
     assert job.status is JobStatus.COMPLETED and job.attempts == 1
-    assert store.live_workers(60) == []
+    # Each worker said goodbye, so /ready stops counting it at once (killed ones age out instead).
+    live = {int(w["worker_id"].split(":")[1]) for w in store.live_workers(60)}
+    assert not running & live, (running, live)
 
 
 def test_ten_thousand_queued_jobs_keep_memory_bounded_and_the_full_queue_answers_503(
