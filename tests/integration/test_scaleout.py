@@ -139,16 +139,14 @@ class Fleet:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(10)
 
+    def worker_events(self) -> list[dict]:
+        """The JSON log lines of every worker process."""
+        return [json.loads(line) for log in sorted(self.root.glob("worker-*.log"))
+                for line in log.read_text(errors="replace").splitlines() if line.startswith("{")]
+
     def completions(self) -> Counter[str]:
-        """How many times each job was completed, from the JSON log lines of every worker."""
-        counted: Counter[str] = Counter()
-        for log in self.root.glob("worker-*.log"):
-            for line in log.read_text(errors="replace").splitlines():
-                if line.startswith("{"):
-                    entry = json.loads(line)
-                    if entry.get("event") == "job completed":
-                        counted[entry["job"]] += 1
-        return counted
+        """How many times each job was completed, from the workers' logs."""
+        return Counter(e["job"] for e in self.worker_events() if e.get("event") == "job completed")
 
 
 @pytest.fixture(scope="module")
@@ -282,10 +280,11 @@ def test_no_acknowledged_job_is_lost_or_doubled_when_workers_apis_and_postgres_d
                                  if p.is_file()) != EXPECTED_FILES]
         retried = sum(1 for status, attempts, _, _ in jobs.values() if attempts > 1)
         statuses = sum((s.statuses for s in submitters), Counter())
+        replaced = sum(1 for e in f.worker_events() if e.get("event") == "worker died")
         print(f"\nscale-out fault test: {len(ids)} acknowledged jobs through 2 APIs ({len(jobs)} in the store, "
               f"{len(jobs) - len(ids)} created by requests whose answer was lost), 3 workers; "
               f"kills: 1 worker mid-job ({victim_job}), 1 API process, 1 PostgreSQL crash-restart; "
-              f"{retried} jobs needed a second attempt; lost = {len(lost)}, duplicates = {len(duplicates)}, "
+              f"{retried} jobs needed another attempt, {replaced} worker processes were replaced; lost = {len(lost)}, duplicates = {len(duplicates)}, "
               f"files wrong = {len(wrong_files)}, stray folders = {len(stray)}; client answers {dict(statuses)}; "
               f"503s while PostgreSQL was down: {sum(outage.values())}; {time.monotonic() - started:.0f} s")
         assert lost == [] and duplicates == [] and wrong_files == [] and stray == []
