@@ -34,7 +34,7 @@ router = APIRouter(tags=["generation"])
 #: Generation ids are "<uuid4>:<short name>"; anything much longer cannot exist, so it is not worth a query.
 MAX_GENERATION_ID = 256
 #: Parameters beyond the hosted API's that are stored only when the client sent them.
-_OPTIONAL_PARAMS = ("bpm", "key", "loop")
+_OPTIONAL_PARAMS = ("duration", "bpm", "key", "loop", "stems")
 
 
 async def authenticated_key(request: Request) -> ApiKey:
@@ -79,7 +79,6 @@ async def create_generation(request: Request) -> Response:
         "prompt": payload.prompt,
         "negative_prompt": payload.negative_prompt or "",
         "seed": seed,
-        "duration": payload.duration,
         "output_format": payload.output_format,
         **extras,
     }
@@ -118,7 +117,7 @@ def _validate_with_engine(
                 prompt=payload.prompt,
                 negative_prompt=payload.negative_prompt or "",
                 seed=seed,
-                duration=payload.duration,
+                duration=payload.duration if payload.duration is not None else GenerationRequest.duration,
                 model=model.id,
                 params={**extras, "output_format": payload.output_format},
             )

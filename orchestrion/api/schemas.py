@@ -51,13 +51,18 @@ class GenerateAudioRequest(BaseModel):
         Field(ge=0, le=SEED_MAX, description="Same seed and parameters give the same audio; random when absent."),
     ] = None
     duration: Annotated[
-        float, Field(strict=True, ge=5, le=300, description="Seconds of audio (extension; default 30).")
-    ] = 30.0
+        float | None,
+        Field(strict=True, ge=5, le=300,
+              description="Seconds of audio (extension). Absent: a length written in the prompt, else 30."),
+    ] = None
     bpm: Annotated[float | None, Field(strict=True, ge=20, le=300, description="Tempo in beats per minute (extension).")] = None
     key: Annotated[
         str | None, Field(strict=True, min_length=1, max_length=40, description='Musical key, e.g. "D minor" (extension).')
     ] = None
     loop: Annotated[bool | None, Field(strict=True, description="End flows seamlessly back into the start (extension).")] = None
+    stems: Annotated[
+        bool | None, Field(strict=True, description="Return per-instrument stems beside the track (extension; default true).")
+    ] = None
     output_format: Annotated[
         Literal["wav", "flac", "mp3", "ogg"], Field(description="Encoding of audio_file (extension; default wav).")
     ] = "wav"

@@ -47,7 +47,8 @@ def request_for(job: Job) -> GenerationRequest:
         prompt=params.pop("prompt"),
         negative_prompt=params.pop("negative_prompt", "") or "",
         seed=int(params.pop("seed", 0)),
-        duration=float(params.pop("duration", 30.0)),
+        # "duration" stays in params too: engines can tell a length the client asked for from the default.
+        duration=float(params.get("duration", GenerationRequest.duration)),
         model=job.model,
         params=params,
     )

@@ -33,10 +33,16 @@ async def test_create_answers_queued_id_with_model_short_name(client, api_key, s
     assert match and uuid.UUID(match.group(1)).version == 4 and match.group(2) == "tone"
     job = store.get_job(body["id"])
     assert job is not None and job.status is JobStatus.QUEUED
-    assert job.params == {
-        "prompt": "a calm tone", "negative_prompt": "no drums", "seed": 7, "duration": 30.0, "output_format": "wav",
-    }
+    # No duration was sent, so none is stored: the engine may honour a length written in the prompt.
+    assert job.params == {"prompt": "a calm tone", "negative_prompt": "no drums", "seed": 7, "output_format": "wav"}
     assert job.credits_used == 2  # the model's credits are charged on creation
+
+
+async def test_sent_extensions_are_stored(client, api_key, store) -> None:
+    body = (await create(client, api_key, duration=30, bpm=90, key="D minor", loop=True, stems=False)).json()
+    params = store.get_job(body["id"]).params
+    assert (params["duration"], params["bpm"], params["key"], params["loop"], params["stems"]) == (
+        30, 90, "D minor", True, False)
 
 
 async def test_alias_keeps_the_sent_id_and_its_short_name(client, api_key, store) -> None:
