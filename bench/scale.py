@@ -97,7 +97,7 @@ def run_workers(server: PostgresServer, root: Path, workers: int, jobs: int, pro
         deadline = time.monotonic() + 120
         while len([w for w in store.live_workers(30) if w["state"] == "ready"]) < workers:
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"workers did not start; see {log.name}")
+                raise RuntimeError(f"workers did not start:\n{Path(log.name).read_text()[-3000:]}")
             time.sleep(0.2)
         prober = threading.Thread(target=_probe, args=(url, key_id, latencies, stop), daemon=True)
         if probe:
@@ -121,8 +121,10 @@ def run_workers(server: PostgresServer, root: Path, workers: int, jobs: int, pro
         return jobs / elapsed, latencies
     finally:
         stop.set()
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(60)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(60)
+        log.close()
         store.close()
 
 

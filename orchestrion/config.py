@@ -80,6 +80,30 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     log_json: bool = False
     log_level: str = "info"
+    #: Ended generations and their files are deleted this long after they end (0: kept forever).
+    retention_seconds: int = 7 * 24 * 3600
+    #: Longest ``Prefer: wait=N`` honoured on the POST (longer asks are cut to this).
+    max_wait_seconds: float = 60.0
+    #: How long the Vertex-style ``:predict`` route waits for its audio before answering 504.
+    predict_timeout_seconds: float = 120.0
+    #: The served model id behind the Vertex-style ``lyria-002:predict`` route.
+    vertex_model: str = "google/lyria2"
+    #: Requests per minute per key, counted in each API process (0: no limit).
+    rate_limit_per_minute: int = 0
+    #: Generations one key may have queued or generating at once, across all processes (0: no limit).
+    max_active_per_key: int = 0
+    #: Seconds between keep-alive comments on the server-sent events stream.
+    sse_keepalive_seconds: float = 15.0
+    #: Key of webhook signatures (``whsec_`` + base64); read from ``<data_dir>/webhook.key`` (created on first use)
+    #: when unset. Several API machines must share one.
+    webhook_secret: str | None = None
+    #: Networks webhooks may reach although they are not public (comma-separated CIDRs, e.g. ``10.0.0.0/8``).
+    #: Loopback, private, link-local and other non-global addresses are refused otherwise.
+    webhook_allowed_networks: str = ""
+    webhook_timeout_seconds: float = 10.0
+    #: Attempts per delivery before it is given up; retries wait ``webhook_retry_seconds`` doubling each time.
+    webhook_max_attempts: int = 8
+    webhook_retry_seconds: float = 10.0
     models: Mapping[str, ModelConfig] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
 
@@ -125,6 +149,18 @@ _FIELD_TYPES: dict[str, type] = {
     "max_body_bytes": int,
     "log_json": bool,
     "log_level": str,
+    "retention_seconds": int,
+    "max_wait_seconds": float,
+    "predict_timeout_seconds": float,
+    "vertex_model": str,
+    "rate_limit_per_minute": int,
+    "max_active_per_key": int,
+    "sse_keepalive_seconds": float,
+    "webhook_secret": str,
+    "webhook_allowed_networks": str,
+    "webhook_timeout_seconds": float,
+    "webhook_max_attempts": int,
+    "webhook_retry_seconds": float,
 }
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "EngineError",
     "EngineUnavailable",
     "Extra",
+    "GenerationCanceled",
     "GenerationRequest",
     "GenerationResult",
     "InvalidRequest",
@@ -30,6 +31,13 @@ __all__ = [
 
 #: ``progress(index, fraction)``: request ``index`` of the batch is ``fraction`` (0.0-1.0) done.
 ProgressCallback = Callable[[int, float], None]
+
+
+class GenerationCanceled(BaseException):
+    """Raised by the progress callback when no job of the batch is wanted any more (canceled by its client, or
+    its lease lost). It derives from ``BaseException``, like ``KeyboardInterrupt``, so that an engine's
+    ``except Exception`` around one request lets it through and the whole call stops at its next progress report;
+    engines must not swallow it."""
 
 
 class EngineError(Exception):

@@ -4,12 +4,22 @@ Owns the record types (:mod:`.models`), the store interface (:mod:`.store`) and 
 PostgreSQL scaled out). Must not touch HTTP or engines.
 """
 
-from .models import ApiKey, FileRef, Job, JobStatus, NewJob
-from .store import JobStore, QueueFull, QuotaExceeded, StoreError, StoreUnavailable, TooManyQueued
+from .models import ApiKey, FileRef, Job, JobStatus, NewJob, WebhookDelivery
+from .store import (
+    IdempotencyConflict,
+    JobStore,
+    QueueFull,
+    QuotaExceeded,
+    StoreError,
+    StoreUnavailable,
+    TooManyActive,
+    TooManyQueued,
+)
 
 __all__ = [
     "ApiKey",
     "FileRef",
+    "IdempotencyConflict",
     "Job",
     "JobStatus",
     "JobStore",
@@ -18,7 +28,9 @@ __all__ = [
     "QuotaExceeded",
     "StoreError",
     "StoreUnavailable",
+    "TooManyActive",
     "TooManyQueued",
+    "WebhookDelivery",
     "open_store",
 ]
 

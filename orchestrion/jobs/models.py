@@ -6,7 +6,10 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ApiKey", "FileRef", "Job", "JobStatus", "NewJob"]
+__all__ = ["WEBHOOK_EVENTS", "ApiKey", "FileRef", "Job", "JobStatus", "NewJob", "WebhookDelivery"]
+
+#: Events a generation can announce to its ``webhook_url``, in the order they happen.
+WEBHOOK_EVENTS = ("started", "completed", "error")
 
 
 class JobStatus(str, enum.Enum):
@@ -16,10 +19,11 @@ class JobStatus(str, enum.Enum):
     GENERATING = "generating"  #: A worker holds the lease and its engine is running.
     COMPLETED = "completed"  #: The audio file is stored; ``result`` links it.
     ERROR = "error"  #: Failed for good; ``error_name``/``error_message`` say why and credits were refunded.
+    CANCELED = "canceled"  #: Canceled by its key before it finished (extension); credits were refunded.
 
     @property
     def is_terminal(self) -> bool:
-        return self in (JobStatus.COMPLETED, JobStatus.ERROR)
+        return self in (JobStatus.COMPLETED, JobStatus.ERROR, JobStatus.CANCELED)
 
 
 @dataclass(frozen=True)
@@ -32,15 +36,20 @@ class FileRef:
     file_size: int
     #: Role of the file: ``"audio"``, ``"midi"`` or ``"stem"``; stems carry their instrument in ``file_name``.
     kind: str = "audio"
+    #: Which sample of a ``sample_count`` > 1 generation the file belongs to (0 = the first).
+    sample: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "key": self.key,
             "file_name": self.file_name,
             "content_type": self.content_type,
             "file_size": self.file_size,
             "kind": self.kind,
         }
+        if self.sample:
+            data["sample"] = self.sample
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "FileRef":
@@ -58,6 +67,13 @@ class NewJob:
     params: dict[str, Any]  #: prompt, negative_prompt, seed, duration and further validated parameters
     credits: int
     max_attempts: int
+    #: Where to announce ``webhook_events`` (extension); ``None``: no webhook.
+    webhook_url: str | None = None
+    webhook_events: tuple[str, ...] = WEBHOOK_EVENTS
+    #: The client's ``Idempotency-Key`` and a hash of what it asked for: a retry with the same key and hash returns
+    #: the first generation instead of creating another; the same key with another hash is refused.
+    idempotency_key: str | None = None
+    request_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,3 +121,22 @@ class ApiKey:
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One event of one generation on its way to a webhook URL (a row of the store's outbox)."""
+
+    id: str  #: the ``webhook-id`` header: the same on every attempt, so receivers can drop duplicates
+    job_id: str
+    event: str  #: one of :data:`WEBHOOK_EVENTS`
+    url: str
+    state: str  #: ``"pending"``, ``"delivered"`` or ``"failed"`` (attempts used up, or the URL is not allowed)
+    attempts: int
+    next_attempt_at: float
+    created_at: float
+    #: The exact body sent on the first attempt and every retry (``None`` until the first attempt).
+    payload: str | None = None
+    delivered_at: float | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None

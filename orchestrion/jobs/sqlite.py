@@ -15,11 +15,31 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from ._rows import JOB_COLUMNS, KEY_COLUMNS, dumps, job_from_row, key_from_row, loads
+from ._rows import (
+    DELIVERY_COLUMNS,
+    JOB_COLUMNS,
+    KEY_COLUMNS,
+    delivery_from_row,
+    dumps,
+    job_from_row,
+    key_from_row,
+    loads,
+    parse_seq_cursor,
+    webhook_events_column,
+)
 from ._sqlite_connections import SQLITE_DIALECT, SQLiteConnections
 from .migrate import load_migrations, run_migrations
-from .models import ApiKey, FileRef, Job, JobStatus, NewJob
-from .store import JobStore, QueueFull, QuotaExceeded, StoreError, TooManyQueued
+from .models import ApiKey, FileRef, Job, JobStatus, NewJob, WebhookDelivery
+from .store import (
+    IDEMPOTENCY_SECONDS,
+    IdempotencyConflict,
+    JobStore,
+    QueueFull,
+    QuotaExceeded,
+    StoreError,
+    TooManyActive,
+    TooManyQueued,
+)
 
 __all__ = ["SQLiteJobStore", "SQLITE_DIALECT"]
 
@@ -75,10 +95,24 @@ class SQLiteJobStore(JobStore):
                 return
 
     # -- jobs: API side ----------------------------------------------------------------------------------------
-    def create_job(self, job: NewJob, *, max_queued_per_key: int, max_queued_total: int) -> Job:
+    def create_job(
+        self,
+        job: NewJob,
+        *,
+        max_queued_per_key: int,
+        max_queued_total: int,
+        max_active_per_key: int | None = None,
+        idempotency_seconds: float = IDEMPOTENCY_SECONDS,
+    ) -> Job:
         _check_new_job(job)
         params = dumps(job.params)
+        events = webhook_events_column(job)
         with self._write() as conn:
+            now = time.time()
+            if job.idempotency_key is not None:
+                earlier = self._idempotent_replay(conn, job, now - idempotency_seconds)
+                if earlier is not None:
+                    return earlier
             (total,) = conn.execute(
                 "SELECT COALESCE(SUM(n), 0) FROM job_counts WHERE status = 'queued'").fetchone()
             if total >= max_queued_total:
@@ -90,6 +124,14 @@ class SQLiteJobStore(JobStore):
             if mine >= max_queued_per_key:
                 raise TooManyQueued(
                     f"this key already has {mine} queued generations, its limit; wait for some to start")
+            if max_active_per_key is not None:
+                (active,) = conn.execute(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE key_id = ? AND status IN ('queued', 'generating')"
+                    " LIMIT ?)", (job.key_id, max(0, max_active_per_key))).fetchone()
+                if active >= max_active_per_key:
+                    raise TooManyActive(
+                        f"this key already has {active} generations queued or generating, its limit; wait for one "
+                        "to finish", limit=max_active_per_key, active=active)
             key = conn.execute("SELECT quota, credits_used FROM api_keys WHERE id = ?", (job.key_id,)).fetchone()
             if key is None:
                 raise StoreError(f"unknown key id {job.key_id!r}")
@@ -98,17 +140,43 @@ class SQLiteJobStore(JobStore):
                 raise QuotaExceeded(
                     f"this generation costs {job.credits} credits and the key has {max(0, quota - used)} "
                     f"of its {quota} left")
-            now = time.time()
             conn.execute(
                 "INSERT INTO jobs (id, key_id, model, engine_model, params, status, max_attempts, created_at,"
-                " updated_at, credits_used) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
-                (job.id, job.key_id, job.model, job.engine_model, params, job.max_attempts, now, now, job.credits))
+                " updated_at, credits_used, webhook_url, webhook_events)"
+                " VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+                (job.id, job.key_id, job.model, job.engine_model, params, job.max_attempts, now, now, job.credits,
+                 job.webhook_url, events))
             if job.credits:
                 conn.execute("UPDATE api_keys SET credits_used = credits_used + ? WHERE id = ?",
                              (job.credits, job.key_id))
+            if job.idempotency_key is not None:
+                conn.execute(
+                    "INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, job_id, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)", (job.key_id, job.idempotency_key, job.request_hash or "", job.id, now))
         return Job(id=job.id, key_id=job.key_id, model=job.model, engine_model=job.engine_model,
                    params=loads(params), status=JobStatus.QUEUED, progress=0.0, attempts=0,
                    max_attempts=job.max_attempts, created_at=now, updated_at=now, credits_used=job.credits)
+
+    @staticmethod
+    def _idempotent_replay(conn: sqlite3.Connection, job: NewJob, window_start: float) -> Job | None:
+        """The job an earlier request with this idempotency key created, in the caller's write transaction."""
+        row = conn.execute(
+            "SELECT request_hash, job_id, created_at FROM idempotency_keys WHERE key_id = ? AND idempotency_key = ?",
+            (job.key_id, job.idempotency_key)).fetchone()
+        if row is None:
+            return None
+        request_hash, job_id, created_at = row
+        earlier = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if created_at < window_start or earlier is None:
+            # Past its window (or its job was swept): the key is free for a new request.
+            conn.execute("DELETE FROM idempotency_keys WHERE key_id = ? AND idempotency_key = ?",
+                         (job.key_id, job.idempotency_key))
+            return None
+        if request_hash != (job.request_hash or ""):
+            raise IdempotencyConflict(
+                "this Idempotency-Key was already used with a different request body; use a new key for a new "
+                "request")
+        return job_from_row(earlier)
 
     def get_job(self, job_id: str, key_id: str | None = None) -> Job | None:
         if key_id is None:
@@ -124,6 +192,39 @@ class SQLiteJobStore(JobStore):
         (ahead,) = self._read_one(
             "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND engine_model = ? AND seq < ?", (row[1], row[0]))
         return ahead
+
+    def cancel_job(self, job_id: str, key_id: str | None = None) -> tuple[Job, bool] | None:
+        with self._write() as conn:
+            if key_id is None:
+                row = conn.execute("SELECT seq, status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            else:
+                row = conn.execute("SELECT seq, status FROM jobs WHERE id = ? AND key_id = ?",
+                                   (job_id, key_id)).fetchone()
+            if row is None:
+                return None
+            seq, status = row
+            changed = status in ("queued", "generating")
+            if changed:
+                now = time.time()
+                conn.execute(
+                    "UPDATE api_keys SET credits_used = MAX(credits_used - (SELECT credits_used FROM jobs"
+                    " WHERE seq = ?), 0) WHERE id = (SELECT key_id FROM jobs WHERE seq = ?)", (seq, seq))
+                conn.execute(
+                    "UPDATE jobs SET status = 'canceled', credits_used = 0, lease_owner = NULL,"
+                    " lease_expires_at = NULL, completed_at = ?, updated_at = ? WHERE seq = ?", (now, now, seq))
+            current = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE seq = ?", (seq,)).fetchone()
+        return job_from_row(current), changed
+
+    def list_jobs(self, key_id: str, *, limit: int, after: str | None = None) -> tuple[list[Job], str | None]:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"limit must be a positive integer, got {limit!r}")
+        below = parse_seq_cursor(after)
+        rows = self._read(
+            f"SELECT seq, {JOB_COLUMNS} FROM jobs WHERE key_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+            (key_id, below, limit + 1))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [job_from_row(r[1:]) for r in rows], (str(rows[-1][0]) if more else None)
 
     # -- jobs: worker side -------------------------------------------------------------------------------------
     def claim_jobs(
@@ -256,6 +357,74 @@ class SQLiteJobStore(JobStore):
                     f"the worker running this generation stopped (attempt {attempts} of {max_attempts}) before "
                     "finishing; it may have crashed or run out of memory, and no attempts are left", now)
         return len(expired)
+
+    # -- retention ---------------------------------------------------------------------------------------------
+    def expired_jobs(self, finished_before: float, *, limit: int) -> list[Job]:
+        rows = self._read(
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE status IN ('completed', 'error', 'canceled')"
+            " AND completed_at < ? ORDER BY completed_at LIMIT ?", (float(finished_before), int(limit)))
+        return [job_from_row(r) for r in rows]
+
+    def delete_jobs(self, job_ids: Sequence[str]) -> int:
+        ids = list(dict.fromkeys(job_ids))
+        if not ids:
+            return 0
+        deleted = 0
+        with self._write() as conn:
+            # Deliveries and idempotency keys go by ON DELETE CASCADE.
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ", ".join("?" * len(chunk))
+                deleted += conn.execute(
+                    f"DELETE FROM jobs WHERE id IN ({marks}) AND status IN ('completed', 'error', 'canceled')",
+                    chunk).rowcount
+        return deleted
+
+    # -- webhooks ----------------------------------------------------------------------------------------------
+    def claim_webhook_deliveries(self, owner: str, *, limit: int, lease_seconds: float) -> list[WebhookDelivery]:
+        _check_lease(lease_seconds)
+        now = time.time()
+        # Nothing due is the common answer; a plain read says so without taking the write lock.
+        if not self._read_one("SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
+                              " AND (lease_expires_at IS NULL OR lease_expires_at <= ?) LIMIT 1", (now, now)):
+            return []
+        with self._write() as conn:
+            now = time.time()
+            rows = conn.execute(
+                "UPDATE webhook_deliveries SET lease_owner = ?, lease_expires_at = ?"
+                " WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
+                "               AND (lease_expires_at IS NULL OR lease_expires_at <= ?)"
+                "               ORDER BY next_attempt_at, seq LIMIT ?)"
+                f" RETURNING seq, {DELIVERY_COLUMNS}",
+                (owner, now + lease_seconds, now, now, int(limit))).fetchall()
+        return [delivery_from_row(r[1:]) for r in sorted(rows, key=lambda r: r[0])]
+
+    def record_webhook_attempt(
+        self,
+        delivery_id: str,
+        owner: str,
+        *,
+        delivered: bool,
+        payload: str,
+        status_code: int | None = None,
+        error: str | None = None,
+        retry_at: float | None = None,
+    ) -> bool:
+        state = "delivered" if delivered else ("pending" if retry_at is not None else "failed")
+        with self._write() as conn:
+            now = time.time()
+            cursor = conn.execute(
+                "UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, payload = COALESCE(payload, ?),"
+                " next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, lease_expires_at = NULL,"
+                " last_status_code = ?, last_error = ?, delivered_at = CASE WHEN ? THEN ? ELSE delivered_at END"
+                " WHERE id = ? AND state = 'pending' AND lease_owner = ?",
+                (state, payload, retry_at, status_code, error, delivered, now, delivery_id, owner))
+            return cursor.rowcount == 1
+
+    def webhook_deliveries(self, job_id: str) -> list[WebhookDelivery]:
+        rows = self._read(f"SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE job_id = ? ORDER BY seq",
+                          (job_id,))
+        return [delivery_from_row(r) for r in rows]
 
     # -- observation -------------------------------------------------------------------------------------------
     def count_by_status(self) -> dict[JobStatus, int]:

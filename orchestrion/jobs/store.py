@@ -13,16 +13,21 @@ from __future__ import annotations
 import abc
 from typing import Any, Sequence
 
-from .models import ApiKey, FileRef, Job, JobStatus, NewJob
+from .models import ApiKey, FileRef, Job, JobStatus, NewJob, WebhookDelivery
 
 __all__ = [
+    "IdempotencyConflict",
     "JobStore",
     "QueueFull",
     "QuotaExceeded",
     "StoreError",
     "StoreUnavailable",
+    "TooManyActive",
     "TooManyQueued",
 ]
+
+#: How long an ``Idempotency-Key`` keeps answering with the generation it first created.
+IDEMPOTENCY_SECONDS = 24 * 3600.0
 
 
 class StoreError(Exception):
@@ -41,8 +46,21 @@ class TooManyQueued(StoreError):
     """This key already has ``max_queued_per_key`` jobs waiting (429)."""
 
 
+class TooManyActive(TooManyQueued):
+    """This key already has ``max_active_per_key`` generations queued or generating (429)."""
+
+    def __init__(self, message: str, *, limit: int, active: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.active = active
+
+
 class QuotaExceeded(StoreError):
     """Creating the job would take the key past its credit quota (403)."""
+
+
+class IdempotencyConflict(StoreError):
+    """The ``Idempotency-Key`` was used, within its window, for a request with another body (409)."""
 
 
 class JobStore(abc.ABC):
@@ -60,10 +78,24 @@ class JobStore(abc.ABC):
 
     # -- jobs: API side ----------------------------------------------------------------------------------------
     @abc.abstractmethod
-    def create_job(self, job: NewJob, *, max_queued_per_key: int, max_queued_total: int) -> Job:
+    def create_job(
+        self,
+        job: NewJob,
+        *,
+        max_queued_per_key: int,
+        max_queued_total: int,
+        max_active_per_key: int | None = None,
+        idempotency_seconds: float = IDEMPOTENCY_SECONDS,
+    ) -> Job:
         """Insert a queued job and charge ``job.credits`` to its key, atomically.
 
-        Raises :class:`QueueFull`, :class:`TooManyQueued` or :class:`QuotaExceeded` and then changes nothing.
+        Raises :class:`QueueFull`, :class:`TooManyQueued`, :class:`TooManyActive` (``max_active_per_key`` jobs of
+        the key queued or generating) or :class:`QuotaExceeded` and then changes nothing.
+
+        With ``job.idempotency_key`` set: if the key created a job under that idempotency key within
+        ``idempotency_seconds``, that job is returned (nothing is created or charged; compare the returned id with
+        ``job.id``) when ``job.request_hash`` matches, and :class:`IdempotencyConflict` is raised when it does not.
+        A unique constraint, not a prior read, guarantees that concurrent retries create one job.
         """
 
     @abc.abstractmethod
@@ -73,6 +105,18 @@ class JobStore(abc.ABC):
     @abc.abstractmethod
     def queue_position(self, job: Job) -> int | None:
         """Jobs ahead of a queued ``job`` for the same engine model (0 = next); ``None`` if not queued."""
+
+    @abc.abstractmethod
+    def cancel_job(self, job_id: str, key_id: str | None = None) -> tuple[Job, bool] | None:
+        """Cancel a queued or generating job: it ends ``canceled``, its credits are refunded and its lease is void
+        (the worker's heartbeats and completion then answer ``False``). Returns ``(job as it is now, changed)``;
+        ``changed`` is ``False`` when the job had already ended. ``None`` if unknown (or another key's)."""
+
+    @abc.abstractmethod
+    def list_jobs(self, key_id: str, *, limit: int, after: str | None = None) -> tuple[list[Job], str | None]:
+        """The key's jobs, newest first, ``limit`` at a time. ``after`` is the cursor a previous page returned;
+        the second value is the cursor of the next page (``None`` on the last). Raises ``ValueError`` for a
+        cursor this store did not make."""
 
     # -- jobs: worker side -------------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -127,6 +171,43 @@ class JobStore(abc.ABC):
     def requeue_expired(self, now: float | None = None) -> int:
         """Return jobs whose lease expired to the queue, or end them ``error`` (refunded) after the last
         attempt with a message saying the worker was lost. Returns how many jobs changed."""
+
+    # -- retention ---------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def expired_jobs(self, finished_before: float, *, limit: int) -> list[Job]:
+        """Up to ``limit`` ended jobs (completed, error, canceled) that ended before ``finished_before``, oldest
+        first, for the retention sweeper to delete with their files."""
+
+    @abc.abstractmethod
+    def delete_jobs(self, job_ids: Sequence[str]) -> int:
+        """Delete ended jobs with their webhook deliveries and idempotency keys; queued or generating ones are
+        kept. Returns how many went."""
+
+    # -- webhooks (an outbox: deliveries are rows written in the transaction that changes the job) ----------
+    @abc.abstractmethod
+    def claim_webhook_deliveries(self, owner: str, *, limit: int, lease_seconds: float) -> list[WebhookDelivery]:
+        """Lease up to ``limit`` pending deliveries that are due (oldest first): no other ``owner`` gets them until
+        the lease expires, so several senders never send one delivery at the same time."""
+
+    @abc.abstractmethod
+    def record_webhook_attempt(
+        self,
+        delivery_id: str,
+        owner: str,
+        *,
+        delivered: bool,
+        payload: str,
+        status_code: int | None = None,
+        error: str | None = None,
+        retry_at: float | None = None,
+    ) -> bool:
+        """Record one attempt of a leased delivery (``attempts + 1``) and release the lease: ``delivered``; or
+        pending again at ``retry_at``; or ``failed`` for good when ``retry_at`` is ``None``. The first ``payload``
+        recorded is kept, so retries send the same body. ``False`` (and no change) if ``owner`` lost the lease."""
+
+    @abc.abstractmethod
+    def webhook_deliveries(self, job_id: str) -> list[WebhookDelivery]:
+        """A job's deliveries in the order they were queued."""
 
     # -- observation -------------------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -22,13 +22,20 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..config import ModelConfig, Settings
-from ..engines import Engine, EngineError, GenerationRequest, GenerationResult, create_engine
-from ..jobs import FileRef, Job, JobStore, StoreError, open_store
+from ..engines import (
+    Engine,
+    EngineError,
+    GenerationCanceled,
+    GenerationRequest,
+    GenerationResult,
+    create_engine,
+)
+from ..jobs import FileRef, Job, JobStatus, JobStore, StoreError, open_store
 from ..logs import log_event
 from ..storage import Storage, open_storage
 from ..storage.encode import FORMATS, encode_audio
 
-__all__ = ["Worker", "new_worker_id", "request_for", "store_result"]
+__all__ = ["Worker", "new_worker_id", "request_for", "sample_count", "store_result", "store_results"]
 
 log = logging.getLogger("orchestrion.worker")
 
@@ -40,13 +47,19 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def request_for(job: Job) -> GenerationRequest:
-    """The engine request a job's stored parameters describe."""
+def request_for(job: Job, sample: int = 0) -> GenerationRequest:
+    """The engine request a job's stored parameters describe (for ``sample`` k of a several-sample job, with its
+    own seed)."""
     params = dict(job.params)
+    seeds = params.pop("seeds", None)
+    params.pop("sample_count", None)
+    seed = int(params.pop("seed", 0))
+    if seeds:
+        seed = int(seeds[sample])
     return GenerationRequest(
         prompt=params.pop("prompt"),
         negative_prompt=params.pop("negative_prompt", "") or "",
-        seed=int(params.pop("seed", 0)),
+        seed=seed,
         # "duration" stays in params too: engines can tell a length the client asked for from the default.
         duration=float(params.get("duration", GenerationRequest.duration)),
         model=job.model,
@@ -54,38 +67,60 @@ def request_for(job: Job) -> GenerationRequest:
     )
 
 
+def sample_count(job: Job) -> int:
+    return int(job.params.get("sample_count") or 1)
+
+
 def store_result(storage: Storage, job: Job, result: GenerationResult) -> list[FileRef]:
     """Encode and store the track and its extras under keys derived from the job id; return their references."""
+    return store_results(storage, job, [result])
+
+
+def store_results(storage: Storage, job: Job, results: Sequence[GenerationResult]) -> list[FileRef]:
+    """:func:`store_result` for every sample of a job: the first under ``<job-id>/``, sample k (from 2) under
+    ``<job-id>/sample-k/``, each file marked with its sample index."""
     fmt = FORMATS[job.params.get("output_format") or "wav"]
     files: list[FileRef] = []
     if job.attempts > 1:
         # An earlier attempt may have died mid-write: start from an empty folder so one set of files remains.
         storage.delete_prefix(job.id)
 
-    def put(name: str, data: bytes, content_type: str, kind: str) -> None:
-        key = f"{job.id}/{name}"
-        size = storage.put(key, data, content_type)
-        files.append(FileRef(key=key, file_name=name.rsplit("/", 1)[-1], content_type=content_type,
-                             file_size=size, kind=kind))
+    for sample, result in enumerate(results):
+        folder = job.id if sample == 0 else f"{job.id}/sample-{sample + 1}"
 
-    put(f"output.{fmt.extension}", encode_audio(result.audio, result.sample_rate, fmt.name), fmt.content_type, "audio")
-    for extra in result.extras:
-        if extra.audio is not None:
-            put(f"{extra.name}.{fmt.extension}", encode_audio(extra.audio, result.sample_rate, fmt.name),
-                fmt.content_type, "stem")
-        elif extra.data is not None:
-            put(extra.name, extra.data, extra.content_type, "midi" if extra.name.endswith(".mid") else "extra")
+        def put(name: str, data: bytes, content_type: str, kind: str) -> None:
+            key = f"{folder}/{name}"
+            size = storage.put(key, data, content_type)
+            files.append(FileRef(key=key, file_name=name.rsplit("/", 1)[-1], content_type=content_type,
+                                 file_size=size, kind=kind, sample=sample))
+
+        put(f"output.{fmt.extension}", encode_audio(result.audio, result.sample_rate, fmt.name), fmt.content_type,
+            "audio")
+        for extra in result.extras:
+            if extra.audio is not None:
+                put(f"{extra.name}.{fmt.extension}", encode_audio(extra.audio, result.sample_rate, fmt.name),
+                    fmt.content_type, "stem")
+            elif extra.data is not None:
+                put(extra.name, extra.data, extra.content_type, "midi" if extra.name.endswith(".mid") else "extra")
     return files
 
 
 @dataclass
 class _Running:
-    """Jobs of the batch in flight, with the progress the engine last reported."""
+    """Jobs of the batch in flight, with the progress the engine last reported.
+
+    ``lost`` holds the jobs this worker no longer owns: canceled by their client or their lease taken. Once every
+    job of the batch is lost, the progress callback raises :class:`GenerationCanceled` to stop the engine.
+    """
 
     jobs: list[Job]
     progress: dict[str, float] = field(default_factory=dict)
     reported: dict[str, float] = field(default_factory=dict)
     lost: set[str] = field(default_factory=set)
+
+    @property
+    def abandoned(self) -> bool:
+        return len(self.lost) >= len(self.jobs)
 
 
 class Worker:
@@ -186,26 +221,66 @@ class Worker:
         running = _Running(jobs=jobs)
         with self._lock:
             self._running = running
-
-        def progress(index: int, fraction: float) -> None:
-            if 0 <= index < len(jobs):
-                running.progress[jobs[index].id] = max(0.0, min(1.0, float(fraction)))
-
+        # One request per sample; owners[i] is the job that request i belongs to.
+        requests: list[GenerationRequest] = []
+        owners: list[int] = []
+        fractions: list[float] = []
         started = time.perf_counter()
         try:
-            requests = [request_for(job) for job in jobs]
-            outcomes: Sequence[GenerationResult | BaseException] = engine.generate(requests, progress)
-            if len(outcomes) != len(jobs):
-                raise RuntimeError(f"engine returned {len(outcomes)} results for {len(jobs)} requests")
+            for index, job in enumerate(jobs):
+                for sample in range(sample_count(job)):
+                    requests.append(request_for(job, sample))
+                    owners.append(index)
+                    fractions.append(0.0)
+            outcomes: list[GenerationResult | BaseException] = []
+            for first in range(0, len(requests), max(1, engine.max_batch)):
+                chunk = requests[first:first + max(1, engine.max_batch)]
+                outcomes.extend(self._generate(engine, chunk, first, owners, fractions, running))
+        except GenerationCanceled as exc:
+            outcomes = [exc] * len(requests)
         except Exception as exc:  # the whole batch failed: each job fails (and may retry) on its own
-            outcomes = [exc] * len(jobs)
+            outcomes = [exc] * len(requests)
         engine_seconds = time.perf_counter() - started
         with self._lock:
             self._running = None
-        for job, outcome in zip(jobs, outcomes):
-            self._finish(job, outcome, engine_seconds / len(jobs))
+        for index, job in enumerate(jobs):
+            mine = [outcome for owner, outcome in zip(owners, outcomes) if owner == index]
+            failure = next((o for o in mine if isinstance(o, BaseException)), None)
+            self._finish(job, failure if failure is not None else mine, engine_seconds / len(jobs),
+                         lost=job.id in running.lost)
 
-    def _finish(self, job: Job, outcome: GenerationResult | BaseException, engine_seconds: float) -> None:
+    def _generate(self, engine: Engine, chunk: list[GenerationRequest], offset: int, owners: list[int],
+                  fractions: list[float], running: _Running) -> Sequence[GenerationResult | BaseException]:
+        jobs = running.jobs
+
+        def progress(index: int, fraction: float) -> None:
+            if running.abandoned:
+                raise GenerationCanceled("no job of this batch is wanted any more")
+            position = offset + index
+            if 0 <= index < len(chunk):
+                fractions[position] = max(0.0, min(1.0, float(fraction)))
+                owner = owners[position]
+                mine = [f for o, f in zip(owners, fractions) if o == owner]
+                running.progress[jobs[owner].id] = sum(mine) / len(mine)
+
+        if running.abandoned:
+            raise GenerationCanceled("no job of this batch is wanted any more")
+        outcomes = engine.generate(chunk, progress)
+        if len(outcomes) != len(chunk):
+            raise RuntimeError(f"engine returned {len(outcomes)} results for {len(chunk)} requests")
+        return outcomes
+
+    def _finish(self, job: Job, outcome: Sequence[GenerationResult] | BaseException, engine_seconds: float,
+                *, lost: bool = False) -> None:
+        if lost:
+            # Canceled, or another worker holds the job now: whatever the engine made is not ours to keep.
+            log_event(log, "job abandoned", job=job.id, worker=self.worker_id,
+                      reason="canceled or lease lost", engine_seconds=round(engine_seconds, 3))
+            return
+        if isinstance(outcome, GenerationCanceled):
+            # The batch was stopped for its other jobs; this one is still wanted, so it goes back to the queue.
+            self.store.release_job(job.id, self.worker_id)
+            return
         if isinstance(outcome, BaseException):
             # Engine errors are about the request and will not change on retry; anything else might.
             retry = not isinstance(outcome, EngineError)
@@ -217,15 +292,22 @@ class Worker:
             log_event(log, "job failed", job=job.id, error=name, retry=retry, worker=self.worker_id)
             return
         try:
-            files = store_result(self.storage, job, outcome)
+            files = store_results(self.storage, job, outcome)
         except Exception as exc:
             log.error("storing the result failed", exc_info=exc, extra={"fields": {"job": job.id}})
             self.store.fail_job(job.id, self.worker_id, error_name="storage_failed",
                                 error_message=f"storing the result failed: {exc}", retry=True)
             return
-        audio_seconds = outcome.audio.shape[0] / outcome.sample_rate
+        first = outcome[0]
+        audio_seconds = first.audio.shape[0] / first.sample_rate
+        info = first.info if len(outcome) == 1 else {**first.info, "samples": [r.info for r in outcome]}
         completed = self.store.complete_job(job.id, self.worker_id, files=files, audio_seconds=audio_seconds,
-                                            engine_seconds=engine_seconds, info=outcome.info)
+                                            engine_seconds=engine_seconds, info=info)
+        if not completed:
+            current = self.store.get_job(job.id)
+            if current is not None and current.status is JobStatus.CANCELED:
+                # Canceled while its files were being written: nobody will ever link them.
+                self.storage.delete_prefix(job.id)
         log_event(log, "job completed" if completed else "job lost its lease", job=job.id,
                   audio_seconds=round(audio_seconds, 2), engine_seconds=round(engine_seconds, 3),
                   worker=self.worker_id)
@@ -244,6 +326,7 @@ class Worker:
                 running = self._running
             try:
                 if running is not None:
+                    self._notice_lost(running)
                     due = now - last_lease >= lease / 3
                     for job in running.jobs:
                         value = running.progress.get(job.id)
@@ -261,3 +344,18 @@ class Worker:
                 log_event(log, "heartbeat failed", logging.WARNING, worker=self.worker_id, reason=str(exc))
             if stopping and running is None:
                 return
+
+    def _notice_lost(self, running: _Running) -> None:
+        """Mark jobs canceled (or taken over) since the last look, so the engine stops at its next progress call.
+
+        A read per job and tick: cheap for both stores, and it notices a cancel within a tick even when the engine
+        reports no progress for a while (heartbeats, the writes that would notice it too, come only every lease/3).
+        """
+        for job in running.jobs:
+            if job.id in running.lost:
+                continue
+            current = self.store.get_job(job.id)
+            if current is None or current.status is not JobStatus.GENERATING or current.lease_owner != self.worker_id:
+                running.lost.add(job.id)
+                log_event(log, "job no longer ours", job=job.id, worker=self.worker_id,
+                          status=current.status.value if current is not None else "deleted")

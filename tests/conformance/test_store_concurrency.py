@@ -127,7 +127,8 @@ def test_processes_and_threads_claim_every_job_exactly_once(store: JobStore, sto
     assert [job_id for job_id, n in counted.items() if n > 1] == [], "jobs claimed twice"
     assert all(store.get_job(j.id).attempts == 1 for j in jobs)
     assert store.count_by_status() == {JobStatus.QUEUED: 0, JobStatus.GENERATING: 0,
-                                       JobStatus.COMPLETED: len(jobs), JobStatus.ERROR: 0}
+                                       JobStatus.COMPLETED: len(jobs), JobStatus.ERROR: 0,
+                                       JobStatus.CANCELED: 0}
 
 
 def test_admission_limit_holds_across_processes(store: JobStore, store_factory) -> None:  # noqa: ANN001

@@ -348,7 +348,7 @@ def test_counts_and_depth_follow_every_transition(store: JobStore) -> None:
     store.complete_job(done.id, "w1", files=[wav(done)], audio_seconds=1, engine_seconds=1)
     store.fail_job(failed.id, "w1", error_name="x", error_message="y")
     assert store.count_by_status() == {JobStatus.QUEUED: 3, JobStatus.GENERATING: 1, JobStatus.COMPLETED: 1,
-                                       JobStatus.ERROR: 1}
+                                       JobStatus.ERROR: 1, JobStatus.CANCELED: 0}
     assert store.queue_depth(MODEL_A) == 1 and store.queue_depth("unknown/model") == 0
     store.release_job(running.id, "w1")
     assert store.count_by_status()[JobStatus.QUEUED] == 4 and store.count_by_status()[JobStatus.GENERATING] == 0

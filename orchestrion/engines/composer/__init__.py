@@ -162,8 +162,8 @@ class ComposerEngine(Engine):
         extras = [Extra(name="score.mid", data=score_to_midi(score), content_type="audio/midi")]
         gain = 10 ** (mastered.gain_db / 20)
         for name, stem in rendering.stems.items():
-            stem *= gain  # the stems sum to the mix as it entered the dynamics, at the master's loudness
-            extras.append(Extra(name=f"stems/{name}", audio=stem))
+            # the stems sum to the mix as it entered the dynamics, at the master's loudness, as 16-bit audio
+            extras.append(Extra(name=f"stems/{name}", audio=stem.to_pcm16(gain)))
         rendering.stems.clear()
         report(1.0)
 

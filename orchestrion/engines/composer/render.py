@@ -1,12 +1,19 @@
-"""Render stage: a :class:`~.score.Score` becomes 48 kHz stereo float audio, one stem per track.
+"""Render stage: a :class:`~.score.Score` becomes 48 kHz stereo float audio and, when asked, one stem per track.
 
-Each track is played alone through the job's synthesizer (melodic tracks on channel 0, drums on channel 9) with
-its program, volume (CC7), pan (CC10), expression (CC11), reverb (CC91) and chorus (CC93) sends, so the mix is
-exactly the sum of the stems and a score may hold any number of tracks. FluidSynth's own reverb and chorus give
-each stem its room; production hints ("hall", "dry", "lofi") set the room size and scale the sends.
+Every track plays in one pass through one synthesizer, on its own MIDI channel and audio group, with its program,
+volume (CC7), pan (CC10), expression (CC11), reverb (CC91) and chorus (CC93). FluidSynth hands out each group's
+dry signal and one shared reverb and chorus return (``fluid_synth_process``), so the room is computed once for
+the whole piece rather than once per stem. The mix is the dry signals plus the returns — what a General MIDI
+player makes of the score. A stem is its track's dry signal plus its share of the returns: the share follows
+how much the track is feeding each effect (its dry energy times its send squared, smoothed over the effect's
+decay), so every stem carries its own room and the stems still sum to the mix. Production hints ("hall", "dry",
+"lofi") set the room size and scale the sends.
 
-Determinism: every job uses a fresh synthesizer, every stem writes a whole number of FluidSynth's 64-frame blocks
-(so no frames of one stem leak into the next) and renders in a fixed order, and the output is float (no dither).
+Stems are held compactly as :class:`Stem` (int16 samples with one scale per block of frames: block floating
+point), half the memory of float32 and about as precise as the 16-bit files they become.
+
+Determinism: every job uses a fresh synthesizer whose settings depend only on the score, events are played in a
+fixed order, the staging blocks are fixed, and the output is float (no dither).
 """
 
 from __future__ import annotations
@@ -17,29 +24,34 @@ import numpy as np
 
 from .score import Score, Track
 from .soundfont import SAMPLE_RATE, SoundFont, Synth
+from .stems import STEM_BLOCK, Stem
 
-__all__ = ["Rendering", "beats_to_seconds", "render", "stem_settings"]
+__all__ = ["Rendering", "Stem", "beats_to_seconds", "render", "stem_settings"]
 
 _BLOCK = 64  # FluidSynth renders in blocks of this many frames; events land on block boundaries
 _DRUM_CHANNEL = 9
 _MELODIC_CHANNEL = 0
-#: Below this peak a voiceless synth is treated as silent, so quiet stretches are skipped instead of rendered.
-_SILENCE = 1e-5
-_PROBE = 12_288  # frames rendered at a time while waiting for a tail to die away (a multiple of _BLOCK)
+#: Frames per step of the effect-share envelopes (a multiple of _BLOCK dividing STEM_BLOCK).
+_STEP = 256
 #: A looping piece renders this much past its end and folds it onto its start, so the seam rings on.
 _LOOP_TAIL_SECONDS = 3.0
+#: Energy decay time (s) of the chorus return: a few milliseconds of modulated delay.
+_CHORUS_DECAY_S = 0.02
+#: Added to every track's squared send, so a return the tracks' own patches fed (a SoundFont may send by
+#: itself) is still shared by how loud each track plays.
+_SEND_FLOOR = 1e-4
 
 #: Highest reverb send per role: reverb on bass and kick muddies the low end.
 _ROLE_REVERB_CAP = {"bass": 0.15, "drums": 0.35, "percussion": 0.4}
-#: Reverb room (size, damping, width, level) per production hint, first match wins.
-_ROOMS: tuple[tuple[str, tuple[float, float, float, float], float], ...] = (
-    # hint, room, send scale
-    ("dry", (0.3, 0.5, 0.5, 0.6), 0.3),
-    ("hall", (0.85, 0.25, 1.0, 1.0), 1.3),
-    ("live", (0.7, 0.3, 0.9, 0.9), 1.1),
-    ("lofi", (0.45, 0.6, 0.6, 0.8), 0.8),
+#: Reverb room (size, damping, width, level) per production hint, first match wins, with its send scale and
+#: the energy decay time (s) its tail follows, which paces how long a track keeps its share of the return.
+_ROOMS: tuple[tuple[str, tuple[float, float, float, float], float, float], ...] = (
+    ("dry", (0.3, 0.5, 0.5, 0.6), 0.3, 0.15),
+    ("hall", (0.85, 0.25, 1.0, 1.0), 1.3, 0.5),
+    ("live", (0.7, 0.3, 0.9, 0.9), 1.1, 0.35),
+    ("lofi", (0.45, 0.6, 0.6, 0.8), 0.8, 0.2),
 )
-_DEFAULT_ROOM = ((0.6, 0.35, 0.8, 0.9), 1.0)
+_DEFAULT_ROOM = ((0.6, 0.35, 0.8, 0.9), 1.0, 0.3)
 
 
 @dataclass
@@ -48,7 +60,7 @@ class Rendering:
 
     mix: np.ndarray  #: float32, (frames, 2)
     sample_rate: int = SAMPLE_RATE
-    stems: dict[str, np.ndarray] = field(default_factory=dict)  #: track name -> float32 (frames, 2)
+    stems: dict[str, Stem] = field(default_factory=dict)  #: track name -> its stem, in score order
     #: Whether FluidSynth's reverb was used (mastering adds a room only where the render has none).
     reverb: bool = True
 
@@ -68,16 +80,16 @@ def _cc(value: float) -> int:
     return int(min(127, max(0, round(value * 127))))
 
 
-def _room(production: frozenset[str]) -> tuple[tuple[float, float, float, float], float]:
-    for hint, room, scale in _ROOMS:
+def _room(production: frozenset[str]) -> tuple[tuple[float, float, float, float], float, float]:
+    for hint, room, scale, decay in _ROOMS:
         if hint in production:
-            return room, scale
+            return room, scale, decay
     return _DEFAULT_ROOM
 
 
 def stem_settings(track: Track, production: frozenset[str] = frozenset()) -> StemSettings:
     """The channel, program and controller values a track is rendered (and exported) with."""
-    _, scale = _room(production)
+    _, scale, _ = _room(production)
     reverb = min(track.reverb * scale, _ROLE_REVERB_CAP.get(track.role, 1.0))
     if track.is_drums:
         channel, bank = _DRUM_CHANNEL, 128
@@ -141,74 +153,158 @@ def _track_events(score: Score, track: Track, channel: int) -> tuple[np.ndarray,
     return frames, [(r[1], r[3], r[4]) for r in rows]
 
 
-def _render_stem(
-    synth: Synth,
-    score: Score,
-    track: Track,
-    settings: StemSettings,
-    out: np.ndarray,
-    room: tuple[float, float, float, float],
-) -> None:
-    """Play ``track`` alone into ``out`` (zeroed, a whole number of blocks long)."""
-    synth.reset(reverb=room if settings.reverb > 0 else (*room[:3], 0.0), chorus=settings.chorus > 0)
-    ch = settings.channel
-    synth.program(ch, settings.bank, settings.program)
-    initial = {7: settings.volume, 10: settings.pan, 11: 127, 91: settings.reverb, 93: settings.chorus}
-    for controller, value in initial.items():
-        synth.cc(ch, controller, value)
-    frames, events = _track_events(score, track, ch)
-    total = out.shape[0]
-    if not events:
-        return
-    # Before the first event the synth is silent and its effects empty: leave those frames at zero.
-    pos = min(int(frames[0]) // _BLOCK * _BLOCK, total)
-    i = 0
-    n_events = len(events)
-    while i < n_events and pos < total:
-        due = min(int(frames[i]), total)
-        pos = _advance(synth, out, pos, due)
-        while i < n_events and frames[i] <= pos:
-            kind, a, b = events[i]
+class _Share:
+    """How much of one shared effect return belongs to each track, step by step (rows sum to 1)."""
+
+    def __init__(self, sends: np.ndarray, decay_s: float) -> None:
+        self.gain = np.square(sends / 127.0) + _SEND_FLOOR  # (tracks,)
+        steps = STEM_BLOCK // _STEP
+        a = float(np.exp(-_STEP / (decay_s * SAMPLE_RATE)))
+        k = np.arange(steps)
+        # y[k] = a*y[k-1] + (1-a)*x[k] over one block, as one matrix product: y = x @ M + a^(k+1) * y_before
+        lag = k[None, :] - k[:, None]
+        self.matrix = np.where(lag >= 0, (1 - a) * a ** np.maximum(lag, 0), 0.0)
+        self.carry = a ** (k + 1)
+        self.level = np.zeros(len(sends))  # the smoothed send energy at the end of the last block
+        self.last = np.full(len(sends), 1.0 / len(sends))  # the share at the end of the last block
+
+    def per_frame(self, energy: np.ndarray) -> np.ndarray:
+        """(tracks, steps) dry energies → (tracks, steps * _STEP) float32 shares, ramped between steps."""
+        steps = energy.shape[1]
+        level = (energy * self.gain[:, None]) @ self.matrix[:steps, :steps]
+        level += self.level[:, None] * self.carry[None, :steps]
+        self.level = level[:, -1]
+        total = level.sum(axis=0)
+        share = np.where(total > 1e-30, level / np.maximum(total, 1e-300), 1.0 / level.shape[0])
+        before = np.concatenate([self.last[:, None], share[:, :-1]], axis=1)
+        self.last = share[:, -1]
+        ramp = (np.arange(1, _STEP + 1, dtype=np.float32) / _STEP)[None, None, :]
+        frames = before[:, :, None] + (share - before)[:, :, None] * ramp
+        return frames.reshape(share.shape[0], -1).astype(np.float32)
+
+
+class _Pass:
+    """One render pass: up to :attr:`Synth.MAX_GROUPS` tracks, each on its own channel and audio group."""
+
+    def __init__(self, synth: Synth, settings: list[StemSettings], mix: np.ndarray, stems: list[Stem] | None,
+                 reverb: bool, chorus: bool, reverb_decay_s: float) -> None:
+        self.synth, self.mix, self.stems = synth, mix, stems
+        self.groups = synth.groups
+        self.dry = np.zeros((2 * self.groups, STEM_BLOCK), dtype=np.float32)
+        self.fx = np.zeros((4, STEM_BLOCK), dtype=np.float32)  # reverb left, right; chorus left, right
+        self.dry_rows = self.dry.ctypes.data + np.arange(2 * self.groups, dtype=np.uint64) * (STEM_BLOCK * 4)
+        self.fx_rows = self.fx.ctypes.data + np.arange(4, dtype=np.uint64) * (STEM_BLOCK * 4)
+        self.dry_at = np.empty_like(self.dry_rows)  # the row pointers moved to the current frame
+        self.fx_at = np.empty_like(self.fx_rows)
+        self.n_fx = 4 if reverb or chorus else 0
+        self.block = 0  # index of the staged block: it holds frames block*STEM_BLOCK onwards
+        self.filled = 0  # frames of the staged block rendered so far
+        self.shares: list[tuple[_Share, int]] = []  # (share, first fx row)
+        if stems is not None:
+            if reverb:
+                self.shares.append((_Share(np.array([s.reverb for s in settings], float), reverb_decay_s), 0))
+            if chorus:
+                self.shares.append((_Share(np.array([s.chorus for s in settings], float), _CHORUS_DECAY_S), 2))
+
+    def skip_to(self, frame: int) -> None:
+        """Start rendering at ``frame`` (nothing sounds before it): the frames skipped stay zero."""
+        self.block, self.filled = divmod(frame // _BLOCK * _BLOCK, STEM_BLOCK)
+
+    @property
+    def position(self) -> int:
+        return self.block * STEM_BLOCK + self.filled
+
+    def advance(self, due: int) -> None:
+        """Render up to absolute frame ``due``."""
+        while self.position < due:
+            n = min(due - self.position, STEM_BLOCK - self.filled)
+            offset = np.uint64(self.filled * 4)
+            np.add(self.dry_rows, offset, out=self.dry_at)
+            np.add(self.fx_rows, offset, out=self.fx_at)
+            self.synth.process(n, self.fx_at.ctypes.data, self.n_fx, self.dry_at.ctypes.data, 2 * self.groups)
+            self.filled += n
+            if self.filled == STEM_BLOCK:
+                self.flush()
+
+    def flush(self) -> None:
+        """Add the staged block to the mix, split it into the stems, and start the next block."""
+        n = self.filled
+        if n:
+            start = self.block * STEM_BLOCK
+            stop = min(start + n, self.mix.shape[0])
+            dry = self.dry[:, :n].reshape(self.groups, 2, n)
+            wet = self.fx[0:2, :n] + self.fx[2:4, :n]
+            self.mix[start:stop] += (dry.sum(axis=0) + wet)[:, : stop - start].T
+            if self.stems is not None:
+                self._split(dry, n)
+            self.dry[:, :n] = 0.0
+            self.fx[:, :n] = 0.0
+        self.block += 1
+        self.filled = 0
+
+    def _split(self, dry: np.ndarray, n: int) -> None:
+        tracks = len(self.stems)
+        parts = dry[:tracks].copy()
+        if self.shares:
+            steps = -(-n // _STEP)
+            padded = np.zeros((tracks, 2, steps * _STEP), dtype=np.float32)
+            padded[:, :, :n] = parts
+            energy = np.square(padded, dtype=np.float64).reshape(tracks, 2, steps, _STEP).sum(axis=(1, 3))
+            for share, row in self.shares:
+                weights = share.per_frame(energy)[:, :n]
+                parts += weights[:, None, :] * self.fx[row : row + 2, :n][None, :, :]
+        for stem, audio in zip(self.stems, parts):
+            stem.store(self.block, audio)
+
+
+def _render_tracks(score: Score, tracks: list[Track], soundfont: SoundFont, mix: np.ndarray, stems: bool,
+                   rendered: int) -> tuple[list[Stem] | None, bool]:
+    room, _, decay = _room(score.production)
+    settings = [stem_settings(t, score.production) for t in tracks]
+    reverb = any(s.reverb > 0 for s in settings)
+    chorus = any(s.chorus > 0 for s in settings)
+    kept = [Stem.zeros(mix.shape[0]) for _ in tracks] if stems else None
+    # a group per track even without stems: the mix is then summed the same way, to the same bytes, either way
+    groups = len(tracks)
+    events: list[tuple[np.ndarray, list[tuple[int, int, int]]]] = []
+    with soundfont.synth(channels=len(tracks), groups=groups) as synth:
+        synth.reset(reverb=room if reverb else (*room[:3], 0.0), chorus=chorus)
+        for channel, (track, s) in enumerate(zip(tracks, settings)):
+            synth.set_drums(channel, track.is_drums)
+            synth.program(channel, s.bank, s.program)
+            for controller, value in ((7, s.volume), (10, s.pan), (11, 127), (91, s.reverb), (93, s.chorus)):
+                synth.cc(channel, controller, value)
+            events.append(_track_events(score, track, channel))
+        frames = np.concatenate([f for f, _ in events]) if events else np.zeros(0, np.int64)
+        if frames.size == 0:
+            return kept, reverb
+        channels = np.concatenate([np.full(len(f), c) for c, (f, _) in enumerate(events)])
+        flat = [e for _, evs in events for e in evs]
+        order = np.lexsort((np.arange(frames.size), channels, frames))
+        renderer = _Pass(synth, settings, mix, kept, reverb, chorus, decay)
+        end = -(-rendered // _STEP) * _STEP
+        renderer.skip_to(min(int(frames[order[0]]), end))
+        note_on, note_off, cc = synth.note_on, synth.note_off, synth.cc
+        for i in order.tolist():
+            frame = int(frames[i])
+            if frame >= end:
+                break
+            if frame > renderer.position:
+                renderer.advance(frame)
+            kind, a, b = flat[i]
             if kind == 2:
-                synth.note_on(ch, a, b)
+                note_on(int(channels[i]), a, b)
             elif kind == 1:
-                synth.note_off(ch, a)
+                note_off(int(channels[i]), a)
             else:
-                synth.cc(ch, a, b)
-            i += 1
-    _advance(synth, out, pos, total)
-
-
-def _advance(synth: Synth, out: np.ndarray, pos: int, due: int) -> int:
-    """Render from ``pos`` up to ``due``, skipping stretches where nothing sounds; returns the new position.
-
-    Skipping keeps positions on block boundaries, so the frames FluidSynth has rendered but not yet handed out
-    are always zero when it happens.
-    """
-    if due <= pos:
-        return pos
-    if due - pos <= 2 * _PROBE:
-        synth.write(out[pos:due])
-        return due
-    aligned = -(-pos // _BLOCK) * _BLOCK
-    if aligned > pos:
-        synth.write(out[pos:aligned])
-        pos = aligned
-    while due - pos > _PROBE:
-        chunk = out[pos : pos + _PROBE]
-        synth.write(chunk)
-        pos += _PROBE
-        if synth.active_voices == 0 and float(np.abs(chunk).max()) < _SILENCE:
-            pos = max(pos, due // _BLOCK * _BLOCK)
-            break
-    if due > pos:
-        synth.write(out[pos:due])
-    return due
+                cc(int(channels[i]), a, b)
+        renderer.advance(end)
+        renderer.flush()
+    return kept, reverb
 
 
 def render(score: Score, soundfont: SoundFont, *, stems: bool = True) -> Rendering:
     """Render ``score``; with ``stems`` keep each track's audio (the mix is always their sum)."""
-    room, _ = _room(score.production)
     music = int(round(beats_to_seconds(score, np.array([score.length_beats]))[0] * SAMPLE_RATE))
     if score.loop:
         length = max(music, _BLOCK)
@@ -216,27 +312,28 @@ def render(score: Score, soundfont: SoundFont, *, stems: bool = True) -> Renderi
     else:
         length = max(int(round(score.duration_seconds * SAMPLE_RATE)), _BLOCK)
         rendered = length
-    padded = -(-rendered // _BLOCK) * _BLOCK
-    mix = np.zeros((length, 2), dtype=np.float32)
-    kept: dict[str, np.ndarray] = {}
+    mix = np.zeros((rendered, 2), dtype=np.float32)
+    kept: dict[str, Stem] = {}
     any_reverb = False
-    buffer = np.empty((padded, 2), dtype=np.float32)
-    with soundfont.synth() as synth:
-        for track in score.tracks:
-            settings = stem_settings(track, score.production)
-            any_reverb |= settings.reverb > 0
-            buffer.fill(0.0)
-            _render_stem(synth, score, track, settings, buffer, room)
-            stem = _fold_loop(buffer[:rendered], length) if score.loop else buffer[:length]
-            mix += stem
-            if stems:
-                kept[track.name] = stem.copy()
+    step = Synth.MAX_GROUPS
+    for first in range(0, max(len(score.tracks), 1), step):  # past 128 tracks, further passes add to the mix
+        tracks = score.tracks[first : first + step]
+        if not tracks:
+            break
+        stems_of_pass, reverb = _render_tracks(score, tracks, soundfont, mix, stems, rendered)
+        any_reverb |= reverb
+        if stems_of_pass is not None:
+            kept.update((t.name, s) for t, s in zip(tracks, stems_of_pass))
+    if score.loop:
+        mix = _fold_loop(mix, length)
+        for stem in kept.values():
+            stem.fold(length)
     return Rendering(mix=mix, stems=kept, reverb=any_reverb)
 
 
 def _fold_loop(audio: np.ndarray, length: int) -> np.ndarray:
     """Add what rings past the loop point back onto the start, so the end flows into the beginning."""
-    folded = audio[:length].copy()
+    folded = audio[:length]
     for start in range(length, audio.shape[0], length):
         piece = audio[start : start + length]
         folded[: piece.shape[0]] += piece

@@ -1,13 +1,14 @@
-"""FluidSynth at the seam: which SoundFont to load, one loaded synthesizer, float audio out.
+"""FluidSynth at the seam: which SoundFont to load, one synthesizer per job, float audio out.
 
 The composer renders with pyfluidsynth over Debian's ``libfluidsynth3``. pyfluidsynth only exposes 16-bit output,
 whose dither makes the same events produce different bytes from one call to the next, so this module binds the
-library's float output (``fluid_synth_write_float``) and the few calls pyfluidsynth lacks through the library
-handle pyfluidsynth has already opened. Every FluidSynth failure is translated here into the engine's errors:
-a missing library or SoundFont is :class:`~orchestrion.engines.base.EngineUnavailable`.
+library's float outputs (``fluid_synth_write_float``, and ``fluid_synth_process`` for a dry output per channel
+plus the effect returns) and the few calls pyfluidsynth lacks through the library handle pyfluidsynth has already
+opened. Every FluidSynth failure is translated here into the engine's errors: a missing library or SoundFont is
+:class:`~orchestrion.engines.base.EngineUnavailable`.
 
-A :class:`SoundFont` is loaded once per worker (it holds ~150 MB of samples); each job renders on a fresh
-:class:`Synth` over it, which shares those samples.
+Samples load on demand (FluidSynth's dynamic sample loading): a job pays only for the instruments it plays
+(~10-40 MB) instead of the whole ~150 MB font, and a worker holds none between jobs.
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def _bind() -> Any:
     vp, i = ctypes.c_void_p, ctypes.c_int
     protos = {
         "fluid_synth_write_float": (i, [vp, i, vp, i, i, vp, i, i]),
+        # fx and out are arrays of float pointers, passed as the address of a uint64 array
+        "fluid_synth_process": (i, [vp, i, i, vp, i, vp]),
         "fluid_synth_set_channel_type": (i, [vp, i, i]),
         "fluid_synth_reverb_on": (i, [vp, i, i]),
         "fluid_synth_chorus_on": (i, [vp, i, i]),
@@ -118,53 +121,67 @@ def _bind() -> Any:
 
 
 class SoundFont:
-    """A SoundFont kept loaded for the life of a worker; :meth:`synth` hands out fresh synthesizers over it.
+    """A SoundFont checked once per worker; :meth:`synth` hands out fresh synthesizers over it.
 
-    FluidSynth caches sample data per file and process, so a synthesizer created while this one holds the file
-    shares its ~150 MB of samples and costs ~25 ms instead of a full load. Each job renders on a fresh synthesizer
-    because a reused one is not bit-identical: FluidSynth keeps per-voice filter state across
-    ``fluid_synth_system_reset``, so a note's bytes would depend on what the worker played before.
+    Each job renders on a fresh synthesizer because a reused one is not bit-identical: FluidSynth keeps per-voice
+    filter state across ``fluid_synth_system_reset``, so a note's bytes would depend on what the worker played
+    before. With samples loaded on demand a fresh synthesizer costs ~20 ms plus ~1 ms per instrument it selects,
+    so nothing is kept loaded between jobs.
     """
 
     def __init__(self, soundfont: str | os.PathLike[str] | None = None) -> None:
         self.path = resolve_soundfont(soundfont)
-        self._resident = Synth(self.path)
+        Synth(self.path).close()  # a broken file fails the worker's load, not its first job
+        self._open = True
 
-    def synth(self) -> "Synth":
+    def synth(self, *, channels: int = 16, groups: int = 1) -> "Synth":
         """A fresh synthesizer over this SoundFont (close it, or use it as a context manager)."""
-        if self._resident is None:
+        if not self._open:
             raise EngineUnavailable("the SoundFont has been closed")
-        return Synth(self.path)
+        return Synth(self.path, channels=channels, groups=groups)
 
     def close(self) -> None:
-        if self._resident is not None:
-            self._resident.close()
-            self._resident = None
+        self._open = False
 
 
 class Synth:
-    """One FluidSynth instance with one SoundFont loaded, rendering float32 stereo at 48 kHz on the caller's thread.
+    """One FluidSynth instance with one SoundFont loaded, rendering float32 at 48 kHz on the caller's thread.
 
-    Not thread-safe. Channels are set up by the caller per stem (program, CCs) after :meth:`reset`; channel 9 is
-    the General MIDI drum channel.
+    Not thread-safe. ``channels`` MIDI channels (rounded up to a multiple of 16) each play into audio group
+    ``channel % groups``; :meth:`process` hands out each group's dry stereo signal and the shared reverb and
+    chorus returns separately, :meth:`write` their stereo sum. Channel 9 starts as the General MIDI drum channel;
+    :meth:`set_drums` makes any channel a drum channel.
     """
 
-    #: MIDI channels the synth offers; rendering plays one stem at a time, so 16 is plenty.
-    channels = 16
+    #: Most audio groups (dry stereo outputs) FluidSynth offers.
+    MAX_GROUPS = 128
+    MAX_CHANNELS = 256
 
-    def __init__(self, path: Path, *, gain: float = 0.5) -> None:
+    def __init__(self, path: Path, *, gain: float = 0.5, channels: int = 16, groups: int = 1) -> None:
+        if not 1 <= groups <= self.MAX_GROUPS:
+            raise ValueError(f"groups must be 1-{self.MAX_GROUPS}, got {groups}")
+        if not 1 <= channels <= self.MAX_CHANNELS:
+            raise ValueError(f"channels must be 1-{self.MAX_CHANNELS}, got {channels}")
         self.path = path
+        self.channels = -(-channels // 16) * 16
+        self.groups = groups
         self._lib = _bind()
         lib = self._lib
         self._settings = lib.new_fluid_settings()
         num = {"synth.sample-rate": float(SAMPLE_RATE), "synth.gain": float(gain)}
         ints = {
             "synth.midi-channels": self.channels,
-            "synth.polyphony": 512,
+            "synth.audio-groups": groups,
+            "synth.audio-channels": groups,
+            # One reverb and one chorus for the whole piece: a unit per stem would cost as much as the voices.
+            "synth.effects-groups": 1,
+            "synth.polyphony": 4096,
             # Render on the calling thread: extra FluidSynth threads would fight the other workers for cores.
             "synth.cpu-cores": 1,
             "synth.reverb.active": 1,
             "synth.chorus.active": 1,
+            "synth.dynamic-sample-loading": 1,
+            "synth.lock-memory": 0,
         }
         for key, value in num.items():
             lib.fluid_settings_setnum(self._settings, key.encode(), value)
@@ -179,6 +196,7 @@ class Synth:
         if self.sfont_id < 0:
             self.close()
             raise EngineUnavailable(f"FluidSynth could not load the SoundFont {str(path)!r}")
+        self._drums = {c for c in range(self.channels) if c % 16 == 9}
         self.reset()
 
     def __enter__(self) -> "Synth":
@@ -195,13 +213,13 @@ class Synth:
         """Silence every voice, clear the effect tails and restore default controllers and programs.
 
         ``reverb`` is (room size, damping, width, level) for the whole next render; ``chorus`` enables the chorus
-        unit (it costs as much CPU as the reverb, so stems without a chorus send turn it off).
+        unit (it costs as much CPU as the reverb, so a piece without chorus sends turns it off).
         """
         lib = self._lib
         lib.fluid_synth_system_reset(self._synth)
         for chan in range(self.channels):
             lib.fluid_synth_set_channel_type(
-                self._synth, chan, _CHANNEL_TYPE_DRUM if chan == 9 else _CHANNEL_TYPE_MELODIC
+                self._synth, chan, _CHANNEL_TYPE_DRUM if chan in self._drums else _CHANNEL_TYPE_MELODIC
             )
         room, damp, width, level = reverb
         lib.fluid_synth_set_reverb_group_roomsize(self._synth, -1, room)
@@ -211,10 +229,21 @@ class Synth:
         lib.fluid_synth_reverb_on(self._synth, -1, 1 if level > 0 else 0)
         lib.fluid_synth_chorus_on(self._synth, -1, 1 if chorus else 0)
 
+    def set_drums(self, channel: int, drums: bool) -> None:
+        """Make ``channel`` a drum channel (bank 128 kits) or a melodic one; :meth:`reset` keeps the choice."""
+        if drums:
+            self._drums.add(channel)
+        else:
+            self._drums.discard(channel)
+        self._lib.fluid_synth_set_channel_type(
+            self._synth, channel, _CHANNEL_TYPE_DRUM if drums else _CHANNEL_TYPE_MELODIC
+        )
+
     def program(self, channel: int, bank: int, program: int) -> None:
-        """Select ``bank:program``, falling back to bank 0 (GM) and then piano when the SoundFont lacks it."""
+        """Select ``bank:program``, falling back to bank 0 (GM; 128 on drum channels) and then its first patch."""
         lib = self._lib
-        for b, p in ((bank, program), (0 if channel != 9 else 128, program), (0 if channel != 9 else 128, 0)):
+        home = 128 if channel in self._drums else 0
+        for b, p in ((bank, program), (home, program), (home, 0)):
             if lib.fluid_synth_program_select(self._synth, channel, self.sfont_id, b, p) == 0:
                 return
 
@@ -246,6 +275,13 @@ class Synth:
             if write(self._synth, n, ptr, 0, 2, ptr, 1, 2) != 0:
                 raise RuntimeError("FluidSynth failed to render audio")
             done += n
+
+    def process(self, frames: int, fx: int, n_fx: int, out: int, n_out: int) -> None:
+        """Add ``frames`` frames into float32 buffers given by address: ``out`` points at ``n_out`` buffer
+        addresses (left and right of each audio group in turn), ``fx`` at ``n_fx`` (reverb left, right, chorus
+        left, right). The buffers are added to, not overwritten."""
+        if self._lib.fluid_synth_process(self._synth, frames, n_fx, fx, n_out, out) != 0:
+            raise RuntimeError("FluidSynth failed to render audio")
 
     def close(self) -> None:
         if getattr(self, "_synth", None):

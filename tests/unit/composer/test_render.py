@@ -31,16 +31,29 @@ def test_stems_sum_to_the_mix_one_per_track(soundfont):
     score = make_score(bars=2)
     rendering = render(score, soundfont)
     assert list(rendering.stems) == [t.name for t in score.tracks]
-    total = np.sum(list(rendering.stems.values()), axis=0)
-    np.testing.assert_allclose(total, rendering.mix, atol=1e-6)
-    for name, stem in rendering.stems.items():
+    stems = {name: stem.audio() for name, stem in rendering.stems.items()}
+    total = np.sum(list(stems.values()), axis=0)
+    # each stem is 16-bit per block of frames: the sum is the mix to within a few steps of the loudest stem
+    np.testing.assert_allclose(total, rendering.mix, atol=4 * np.abs(rendering.mix).max() / 32767)
+    for name, stem in stems.items():
         assert stem.shape == rendering.mix.shape
         assert _rms_db(stem) > -60, f"stem {name} is silent"
 
 
+def test_each_stem_carries_its_own_share_of_the_room(soundfont):
+    score = make_score(bars=2)
+    dry_track = next(t for t in score.tracks if t.name == "bass")
+    wet_track = next(t for t in score.tracks if t.name == "strings")
+    dry_track.reverb, wet_track.reverb = 0.0, 1.0
+    rendering = render(score, soundfont)
+    end = round(4.0 * SAMPLE_RATE)  # after the last beat only release and room are left
+    tail = {name: _rms_db(stem.audio(end)) - _rms_db(stem.audio(0, end)) for name, stem in rendering.stems.items()}
+    assert tail["strings"] > tail["bass"] + 6, tail
+
+
 def test_stems_are_separate_instruments(soundfont):
     score = make_score(bars=2)
-    stems = render(score, soundfont).stems
+    stems = {name: stem.audio() for name, stem in render(score, soundfont).stems.items()}
     # the bass stem holds low notes only; the melody (flute, C5 and up) holds almost no energy below 200 Hz
     spectrum = {name: np.abs(np.fft.rfft(stems[name][:, 0])) ** 2 for name in ("bass", "melody")}
     freqs = np.fft.rfftfreq(stems["bass"].shape[0], 1 / SAMPLE_RATE)
@@ -60,7 +73,7 @@ def test_same_score_renders_byte_identical_across_jobs_and_engines(soundfont):
     finally:
         other.close()
     assert first.mix.tobytes() == third.mix.tobytes()
-    assert first.stems["strings"].tobytes() == third.stems["strings"].tobytes()
+    assert first.stems["strings"].pcm.tobytes() == third.stems["strings"].pcm.tobytes()
 
 
 def test_different_scores_sound_different(soundfont):
@@ -83,7 +96,7 @@ def test_more_tracks_than_midi_channels(soundfont):
     score = make_score(bars=1, extra_tracks=16)  # 19 melodic tracks + drums
     rendering = render(score, soundfont)
     assert len(rendering.stems) == 20
-    silent = [name for name, stem in rendering.stems.items() if _rms_db(stem) < -70]
+    silent = [name for name, stem in rendering.stems.items() if _rms_db(stem.audio()) < -70]
     assert silent == []
 
 

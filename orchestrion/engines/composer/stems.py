@@ -1,0 +1,87 @@
+"""Stems held compactly: one track's audio as int16 samples with a scale per block of frames.
+
+A three-minute stereo stem is 69 MB as float32; a nine-track piece would hold 620 MB of them. Block floating
+point halves that and loses nothing a listener could hear: every block of :data:`STEM_BLOCK` frames (~0.34 s)
+is scaled so its peak uses the full 16 bits, so quiet passages keep their resolution. When the master's gain is
+known, :meth:`Stem.to_pcm16` turns the stem in place into plain full-scale int16 — the form the encoder writes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["STEM_BLOCK", "Stem"]
+
+STEM_BLOCK = 1 << 14
+_FULL = 32767.0
+
+
+class Stem:
+    """One track's stereo audio: ``pcm`` int16 (frames, 2) times ``scales[k]`` for the k-th block of frames."""
+
+    def __init__(self, pcm: np.ndarray, scales: np.ndarray) -> None:
+        self.pcm = pcm
+        self.scales = scales
+
+    @classmethod
+    def zeros(cls, frames: int) -> "Stem":
+        # np.zeros maps fresh pages lazily: a block costs memory only once it is written
+        return cls(np.zeros((frames, 2), dtype=np.int16), np.ones(-(-frames // STEM_BLOCK), dtype=np.float64))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.pcm.shape
+
+    def store(self, block: int, audio: np.ndarray) -> None:
+        """Keep ``audio`` (float, (2, frames) planar, at most one block) as block ``block``."""
+        start = block * STEM_BLOCK
+        stop = min(start + audio.shape[1], self.pcm.shape[0])
+        if stop <= start:
+            return
+        audio = audio[:, : stop - start]
+        peak = float(np.abs(audio).max())
+        scale = peak / _FULL if peak > 0.0 else 1.0
+        self.scales[block] = scale
+        self.pcm[start:stop] = np.rint(audio.T * np.float32(1.0 / scale))
+
+    def audio(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Frames ``start:stop`` as float32 (frames, 2)."""
+        stop = self.pcm.shape[0] if stop is None else min(stop, self.pcm.shape[0])
+        out = self.pcm[start:stop].astype(np.float32)
+        for block in range(start // STEM_BLOCK, -(-stop // STEM_BLOCK)):
+            lo, hi = max(block * STEM_BLOCK, start) - start, min((block + 1) * STEM_BLOCK, stop) - start
+            out[lo:hi] *= np.float32(self.scales[block])
+        return out
+
+    def fold(self, length: int) -> None:
+        """Add everything past ``length`` onto the start, piece by piece, and keep the first ``length`` frames."""
+        total = self.pcm.shape[0]
+        if total <= length:
+            return
+        head = self.audio(0, min(length, total - length))
+        for start in range(length, total, length):
+            piece = self.audio(start, start + length)
+            head[: piece.shape[0]] += piece
+        self.pcm = self.pcm[:length]
+        for block in range(-(-head.shape[0] // STEM_BLOCK)):
+            lo, hi = block * STEM_BLOCK, min((block + 1) * STEM_BLOCK, head.shape[0])
+            if hi - lo < STEM_BLOCK and hi < length:  # a block only partly refolded keeps its other frames
+                rest = self.audio(hi, min((block + 1) * STEM_BLOCK, length))
+                self.store(block, np.concatenate([head[lo:hi], rest]).T)
+            else:
+                self.store(block, head[lo:hi].T)
+        self.scales = self.scales[: -(-length // STEM_BLOCK)]
+
+    def to_pcm16(self, gain: float) -> np.ndarray:
+        """The stem times ``gain`` as full-scale int16 (32768 is 1.0), clipped as the 16-bit encoder would.
+
+        Converts in place, block by block, so no float copy of the whole stem is ever made; the stem is spent.
+        """
+        pcm = self.pcm
+        for block, scale in enumerate(self.scales):
+            part = pcm[block * STEM_BLOCK : (block + 1) * STEM_BLOCK]
+            factor = np.float32(scale * gain * 32768.0)
+            if factor != 1.0:
+                part[:] = np.clip(np.rint(part * factor), -32768, 32767)
+        self.scales = np.full_like(self.scales, 1.0 / 32768.0)
+        return pcm
