@@ -10,13 +10,17 @@ the answer still carries the request id)::
     ├── Unauthorized               401     no key, malformed header or unknown key (WWW-Authenticate: Bearer)
     ├── Forbidden                  403     revoked key, quota exhausted, bad or expired file signature
     ├── NotFound                   404     unknown generation (another key's included), unknown file
-    ├── Gone                       410     a signed link whose file was deleted
+    ├── Conflict                   409     an Idempotency-Key reused with another body
+    ├── Gone                       410     a signed link whose file was deleted (or swept by retention)
     ├── PayloadTooLarge            413     body over ``max_body_bytes``
     ├── RangeNotSatisfiable        416     a Range past the end of a file
-    ├── TooManyRequests            429     too many queued jobs for this key (Retry-After)
-    └── ServiceUnavailable         503     queue full, store unreachable, not ready, engine unavailable
+    ├── TooManyRequests            429     too many queued or active jobs, or requests per minute (Retry-After,
+    │                                      RateLimit-*)
+    ├── ServiceUnavailable         503     queue full, store unreachable, not ready, engine unavailable
+    └── GatewayTimeout             504     a synchronous (Vertex-style) generation did not finish in time
 
-Store errors map as: ``QuotaExceeded`` → 403, ``TooManyQueued`` → 429, ``QueueFull`` and ``StoreUnavailable`` → 503.
+Store errors map as: ``QuotaExceeded`` → 403, ``IdempotencyConflict`` → 409, ``TooManyQueued`` and
+``TooManyActive`` → 429, ``QueueFull`` and ``StoreUnavailable`` → 503.
 """
 
 from __future__ import annotations
@@ -32,12 +36,22 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from ..jobs.store import QueueFull, QuotaExceeded, StoreError, StoreUnavailable, TooManyQueued
+from ..jobs.store import (
+    IdempotencyConflict,
+    QueueFull,
+    QuotaExceeded,
+    StoreError,
+    StoreUnavailable,
+    TooManyActive,
+    TooManyQueued,
+)
 
 __all__ = [
     "ApiError",
     "BadRequest",
+    "Conflict",
     "Forbidden",
+    "GatewayTimeout",
     "Gone",
     "NotFound",
     "PayloadTooLarge",
@@ -55,6 +69,7 @@ __all__ = [
 RETRY_AFTER_TOO_MANY_QUEUED = 10
 RETRY_AFTER_QUEUE_FULL = 30
 RETRY_AFTER_STORE_UNAVAILABLE = 2
+RETRY_AFTER_TOO_MANY_ACTIVE = 5
 
 
 class ApiError(Exception):
@@ -95,6 +110,12 @@ class NotFound(ApiError):
     status_code = 404
 
 
+class Conflict(ApiError):
+    """The request conflicts with an earlier one."""
+
+    status_code = 409
+
+
 class Gone(ApiError):
     """The file behind this link no longer exists."""
 
@@ -123,6 +144,12 @@ class ServiceUnavailable(ApiError):
     """The service is temporarily unavailable; retry later."""
 
     status_code = 503
+
+
+class GatewayTimeout(ApiError):
+    """The generation did not finish in time."""
+
+    status_code = 504
 
 
 def iso_utc(epoch: float) -> str:
@@ -242,6 +269,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_store_error(request: Request, exc: StoreError) -> Response:
         if isinstance(exc, QuotaExceeded):
             return _respond(request, 403, str(exc) or "This key's credit quota is exhausted.")
+        if isinstance(exc, IdempotencyConflict):
+            return _respond(request, 409, str(exc))
+        if isinstance(exc, TooManyActive):
+            return _respond(
+                request,
+                429,
+                str(exc),
+                {"Retry-After": str(RETRY_AFTER_TOO_MANY_ACTIVE), "RateLimit-Limit": str(exc.limit),
+                 "RateLimit-Remaining": "0", "RateLimit-Reset": str(RETRY_AFTER_TOO_MANY_ACTIVE)},
+            )
         if isinstance(exc, TooManyQueued):
             return _respond(
                 request,

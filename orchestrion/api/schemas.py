@@ -15,10 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "AudioFileOut",
+    "CancelOut",
     "ErrorBody",
     "GenerateAudioRequest",
     "GenerationCreated",
     "GenerationError",
+    "GenerationList",
     "GenerationOut",
     "HealthOut",
     "Meta",
@@ -27,12 +29,19 @@ __all__ = [
     "NamedFileOut",
     "OUTPUT_FORMATS",
     "ReadyOut",
+    "SAMPLE_COUNT_MAX",
     "SEED_MAX",
+    "SampleOut",
     "Usage",
+    "VertexPredictRequest",
+    "VertexPredictResponse",
 ]
 
 SEED_MAX = 2**32 - 1
 PROMPT_MAX = 5000
+#: Samples one request may ask for (as Vertex allows).
+SAMPLE_COUNT_MAX = 4
+WebhookEvent = Literal["started", "completed", "error"]
 OUTPUT_FORMATS = ("wav", "flac", "mp3", "ogg")
 
 
@@ -66,6 +75,22 @@ class GenerateAudioRequest(BaseModel):
     output_format: Annotated[
         Literal["wav", "flac", "mp3", "ogg"], Field(description="Encoding of audio_file (extension; default wav).")
     ] = "wav"
+    sample_count: Annotated[
+        int | None,
+        Field(strict=True, ge=1, le=SAMPLE_COUNT_MAX,
+              description="Tracks to make (extension, 1-4): the first with `seed`, the others with seeds derived "
+                          "from it; answered as `audio_files`. Each costs the model's credits."),
+    ] = None
+    webhook_url: Annotated[
+        str | None,
+        Field(strict=True, min_length=1, max_length=2048,
+              description="http(s) URL that receives signed `webhook_events` (extension; Standard Webhooks)."),
+    ] = None
+    webhook_events: Annotated[
+        list[WebhookEvent] | None,
+        Field(min_length=1, max_length=3,
+              description="Which events to send to `webhook_url` (extension; default all three)."),
+    ] = None
 
 
     @field_validator("seed", mode="before")
@@ -109,9 +134,16 @@ class Meta(BaseModel):
     usage: Usage
 
 
+class SampleOut(BaseModel):
+    seed: int
+    audio_file: AudioFileOut | None
+    midi_file: AudioFileOut | None = None
+    stems: list[NamedFileOut] | None = None
+
+
 class GenerationOut(BaseModel):
     id: str
-    status: Literal["queued", "generating", "completed", "error"]
+    status: Literal["queued", "generating", "completed", "error", "canceled"]
     audio_file: AudioFileOut | None
     error: GenerationError | None
     meta: Meta
@@ -123,6 +155,65 @@ class GenerationOut(BaseModel):
     queue_position: int | None = Field(default=None, description="Jobs ahead of this one (0 = next); queued only.")
     midi_file: AudioFileOut | None = None
     stems: list[NamedFileOut] | None = None
+    audio_files: list[AudioFileOut] | None = Field(
+        default=None, description="Every sample's track, first = audio_file (completed only; extension).")
+    seeds: list[int] | None = Field(default=None, description="The seed of each sample (sample_count > 1).")
+    samples: list[SampleOut] | None = Field(
+        default=None, description="Each sample's files (sample_count > 1; extension).")
+
+
+class CancelOut(GenerationOut):
+    message: str = Field(description="What the cancel did: canceled (and refunded), or why nothing changed.")
+
+
+class GenerationList(BaseModel):
+    object: Literal["list"]
+    data: list[GenerationOut] = Field(description="This key's generations, newest first.")
+    has_more: bool
+    next_cursor: str | None = Field(description="Pass as `after` for the next page; null on the last.")
+
+
+class VertexInstance(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    prompt: Annotated[str, Field(strict=True, min_length=1, max_length=PROMPT_MAX)]
+    negative_prompt: Annotated[str | None, Field(strict=True, max_length=PROMPT_MAX)] = None
+    seed: Annotated[int | None, Field(ge=0, le=SEED_MAX, description="Excludes parameters.sample_count.")] = None
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed_is_a_json_integer(cls, value: Any) -> Any:
+        if isinstance(value, (bool, str)):
+            raise ValueError("must be an integer")
+        return value
+
+
+class VertexParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sample_count: Annotated[
+        int | None, Field(strict=True, ge=1, le=SAMPLE_COUNT_MAX, description="Excludes instances[].seed.")
+    ] = None
+
+
+class VertexPredictRequest(BaseModel):
+    """Body of the Vertex-style ``lyria-002:predict`` route."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instances: Annotated[list[VertexInstance], Field(min_length=1, max_length=SAMPLE_COUNT_MAX)]
+    parameters: VertexParameters | None = None
+
+
+class VertexPrediction(BaseModel):
+    bytesBase64Encoded: str = Field(description="The WAV file, base64.")
+    mimeType: Literal["audio/wav"]
+
+
+class VertexPredictResponse(BaseModel):
+    predictions: list[VertexPrediction]
+    deployedModelId: str = Field(description="The served model that made the audio.")
+    model: str
 
 
 class ErrorBody(BaseModel):

@@ -22,20 +22,34 @@ _WHY = {
     401: "Missing or unknown API key.",
     403: "Key revoked or out of credits; for file links: bad or expired signature.",
     404: "Unknown generation (including another key's) or file.",
-    410: "The file behind a genuine link no longer exists.",
+    409: "The Idempotency-Key was used with a different body within 24 h.",
+    410: "The file behind a genuine link no longer exists (deleted, or swept by retention).",
     413: "Request body over the size limit.",
     416: "Requested range lies outside the file.",
-    429: "Too many queued generations for this key; see Retry-After.",
+    429: "Too many queued or active generations for this key, or too many requests per minute; see Retry-After "
+         "and the RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset headers.",
     503: "Queue full, store unreachable, engine unavailable or not ready; see Retry-After where given.",
+    504: "The generation did not finish within predict_timeout_seconds; it was canceled and refunded.",
+}
+
+_RATE_LIMIT_HEADERS = {
+    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
+    "RateLimit-Limit": {"description": "Requests per minute, or generations in flight, allowed for this key.",
+                        "schema": {"type": "integer"}},
+    "RateLimit-Remaining": {"description": "How many of them are left now.", "schema": {"type": "integer"}},
+    "RateLimit-Reset": {"description": "Seconds until the limit frees up.", "schema": {"type": "integer"}},
 }
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for ``codes``, plus 500, all with the error body."""
-    return {
+    answers: dict[int | str, dict[str, Any]] = {
         code: {"model": ErrorBody, "description": _WHY.get(code, http.HTTPStatus(code).phrase)}
         for code in (*codes, 500)
     }
+    if 429 in answers:
+        answers[429]["headers"] = _RATE_LIMIT_HEADERS
+    return answers
 
 
 def install_openapi(app: FastAPI, served_ids: Sequence[str]) -> None:

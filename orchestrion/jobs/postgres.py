@@ -25,98 +25,48 @@ import time
 from typing import Any, Sequence
 
 from ._postgres_connections import Listener, PostgresConnections, connect, connection_options, translate
-from ._rows import JOB_COLUMNS, KEY_COLUMNS, dumps, job_from_row, key_from_row, loads
-from .migrate import Dialect, load_migrations, run_migrations
-from .models import ApiKey, FileRef, Job, JobStatus, NewJob
-from .store import JobStore, QueueFull, QuotaExceeded, StoreError, TooManyQueued
+from ._postgres_sql import (
+    CHANNEL,
+    CLAIM,
+    CLAIM_DELIVERIES,
+    FOLD_COUNTS,
+    NOW,
+    POSTGRES_DIALECT,
+    REQUEUE_EXPIRED_AT,
+    REQUEUE_EXPIRED_NOW,
+)
+from ._rows import (
+    DELIVERY_COLUMNS,
+    JOB_COLUMNS,
+    KEY_COLUMNS,
+    delivery_from_row,
+    dumps,
+    job_from_row,
+    key_from_row,
+    loads,
+    parse_seq_cursor,
+    webhook_events_column,
+)
+from .migrate import load_migrations, run_migrations
+from .models import ApiKey, FileRef, Job, JobStatus, NewJob, WebhookDelivery
+from .store import (
+    IDEMPOTENCY_SECONDS,
+    IdempotencyConflict,
+    JobStore,
+    QueueFull,
+    QuotaExceeded,
+    StoreError,
+    TooManyActive,
+    TooManyQueued,
+)
 
 __all__ = ["POSTGRES_DIALECT", "PostgresJobStore"]
 
 _MIGRATIONS_PACKAGE = "orchestrion.jobs.migrations.postgres"
+_ENDED = "('completed', 'error', 'canceled')"
 _WORKER_STATES = frozenset({"loading", "ready", "stopped"})
-#: Advisory lock keys ("orch" + a number): one for migrations, one for folding the job counters.
-_MIGRATION_LOCK = 0x6F726368_0001
-_COUNTS_LOCK = 0x6F726368_0002
-#: The NOTIFY channel the announce trigger of migration 0001 uses.
-CHANNEL = "orchestrion_jobs"
 #: How often one process folds the job counter rows together (see migration 0001).
 _FOLD_EVERY_SECONDS = 2.0
-
-_NOW = "extract(epoch FROM now())::float8"
-_RETURNING_JOB = ", ".join(f"jobs.{column.strip()}" for column in JOB_COLUMNS.split(","))
-
-POSTGRES_DIALECT = Dialect(
-    name="postgresql",
-    # The lock is held until the migration transaction ends, so processes starting together apply it once.
-    begin=(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})",),
-    param="%s",
-    # Without parameters psycopg sends the whole file as one simple query: many statements, $$ bodies included.
-    execute_script=lambda conn, sql: conn.execute(sql),
-)
-
-# Formatted twice below: with the database's clock, or with an explicit time (for tests and for tools).
-_REQUEUE_EXPIRED = """
-WITH expired AS (
-    SELECT seq, credits_used FROM jobs
-    WHERE status = 'generating' AND lease_expires_at <= {now}
-    FOR UPDATE SKIP LOCKED
-), changed AS (
-    UPDATE jobs SET
-        status = CASE WHEN jobs.attempts < jobs.max_attempts THEN 'queued' ELSE 'error' END,
-        progress = CASE WHEN jobs.attempts < jobs.max_attempts THEN 0 ELSE jobs.progress END,
-        lease_owner = CASE WHEN jobs.attempts < jobs.max_attempts THEN NULL ELSE jobs.lease_owner END,
-        lease_expires_at = NULL,
-        error_name = CASE WHEN jobs.attempts < jobs.max_attempts THEN NULL ELSE 'worker_lost' END,
-        error_message = CASE WHEN jobs.attempts < jobs.max_attempts THEN NULL ELSE
-            'the worker running this generation stopped (attempt ' || jobs.attempts || ' of '
-            || jobs.max_attempts || ') before finishing; it may have crashed or run out of memory, '
-            || 'and no attempts are left' END,
-        credits_used = CASE WHEN jobs.attempts < jobs.max_attempts THEN jobs.credits_used ELSE 0 END,
-        completed_at = CASE WHEN jobs.attempts < jobs.max_attempts THEN NULL ELSE {now} END,
-        updated_at = {now}
-    FROM expired WHERE jobs.seq = expired.seq
-    RETURNING jobs.key_id, jobs.status, expired.credits_used AS charged
-), refunds AS (
-    UPDATE api_keys SET credits_used = GREATEST(api_keys.credits_used - refund.charged, 0)
-    FROM (SELECT key_id, SUM(charged) AS charged FROM changed WHERE status = 'error' GROUP BY key_id) AS refund
-    WHERE api_keys.id = refund.key_id
-)
-SELECT count(*) FROM changed
-"""
-_REQUEUE_EXPIRED_NOW = _REQUEUE_EXPIRED.format(now=_NOW)
-_REQUEUE_EXPIRED_AT = _REQUEUE_EXPIRED.format(now="%(now)s")
-
-# Up to `limit` unlocked queued jobs of each model are locked for the length of this one statement; the model of
-# the oldest wins and only its jobs are claimed, so a batch shares one engine model.
-_CLAIM = f"""
-WITH candidates AS (
-    SELECT head.seq, head.engine_model
-    FROM unnest(%(models)s::text[]) AS wanted(model)
-    CROSS JOIN LATERAL (
-        SELECT seq, engine_model FROM jobs
-        WHERE status = 'queued' AND engine_model = wanted.model
-        ORDER BY seq LIMIT %(limit)s
-        FOR UPDATE SKIP LOCKED
-    ) AS head
-), chosen AS (
-    SELECT seq FROM candidates
-    WHERE engine_model = (SELECT engine_model FROM candidates ORDER BY seq LIMIT 1)
-)
-UPDATE jobs SET status = 'generating', attempts = attempts + 1, progress = 0, lease_owner = %(worker)s,
-    lease_expires_at = {_NOW} + %(lease)s, started_at = COALESCE(started_at, {_NOW}), updated_at = {_NOW}
-FROM chosen WHERE jobs.seq = chosen.seq
-RETURNING jobs.seq, {_RETURNING_JOB}
-"""
-
-_FOLD_COUNTS = f"""
-WITH gate AS (SELECT pg_try_advisory_xact_lock({_COUNTS_LOCK}) AS mine),
-moved AS (
-    DELETE FROM job_count_deltas USING gate WHERE gate.mine
-    RETURNING job_count_deltas.status, job_count_deltas.engine_model, job_count_deltas.delta
-)
-INSERT INTO job_count_deltas (status, engine_model, delta)
-SELECT status, engine_model, SUM(delta) FROM moved GROUP BY status, engine_model HAVING SUM(delta) <> 0
-"""
 
 
 class PostgresJobStore(JobStore):
@@ -161,7 +111,7 @@ class PostgresJobStore(JobStore):
             return
         try:
             self._next_fold = now + _FOLD_EVERY_SECONDS
-            self._db.run(lambda conn: conn.execute(_FOLD_COUNTS))
+            self._db.run(lambda conn: conn.execute(FOLD_COUNTS))
         except StoreError:
             pass  # housekeeping: the caller's own change is done, and the next call folds instead
         finally:
@@ -197,20 +147,34 @@ class PostgresJobStore(JobStore):
         self._listener.wait(timeout)
 
     # -- jobs: API side ----------------------------------------------------------------------------------------
-    def create_job(self, job: NewJob, *, max_queued_per_key: int, max_queued_total: int) -> Job:
+    def create_job(
+        self,
+        job: NewJob,
+        *,
+        max_queued_per_key: int,
+        max_queued_total: int,
+        max_active_per_key: int | None = None,
+        idempotency_seconds: float = IDEMPOTENCY_SECONDS,
+    ) -> Job:
         _check_new_job(job)
         params = dumps(job.params)
+        events = webhook_events_column(job)
 
-        def create(conn: Any) -> float:
-            (total,) = conn.execute(
-                "SELECT COALESCE(SUM(delta), 0) FROM job_count_deltas WHERE status = 'queued'").fetchone()
-            if total >= max_queued_total:
-                raise QueueFull(f"the queue holds {total} generations, its limit; try again later")
-            # The key's row lock makes this key's creations take turns: its limit and its quota hold exactly.
+        def create(conn: Any) -> Job:
+            # The key's row lock makes this key's creations take turns: its limits, its quota and its idempotency
+            # keys hold exactly, whichever API processes the requests reach.
             key = conn.execute("SELECT quota, credits_used FROM api_keys WHERE id = %s FOR UPDATE",
                                (job.key_id,)).fetchone()
             if key is None:
                 raise StoreError(f"unknown key id {job.key_id!r}")
+            if job.idempotency_key is not None:
+                earlier = _idempotent_replay(conn, job, idempotency_seconds)
+                if earlier is not None:
+                    return earlier
+            (total,) = conn.execute(
+                "SELECT COALESCE(SUM(delta), 0) FROM job_count_deltas WHERE status = 'queued'").fetchone()
+            if total >= max_queued_total:
+                raise QueueFull(f"the queue holds {total} generations, its limit; try again later")
             # Counting stops at the limit, so a key with thousands queued costs no more than one at the limit.
             (mine,) = conn.execute(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE key_id = %s AND status = 'queued' LIMIT %s) AS q",
@@ -218,6 +182,15 @@ class PostgresJobStore(JobStore):
             if mine >= max_queued_per_key:
                 raise TooManyQueued(
                     f"this key already has {mine} queued generations, its limit; wait for some to start")
+            if max_active_per_key is not None:
+                (active,) = conn.execute(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE key_id = %s"
+                    " AND status IN ('queued', 'generating') LIMIT %s) AS q",
+                    (job.key_id, max(0, max_active_per_key))).fetchone()
+                if active >= max_active_per_key:
+                    raise TooManyActive(
+                        f"this key already has {active} generations queued or generating, its limit; wait for one "
+                        "to finish", limit=max_active_per_key, active=active)
             quota, used = key
             if quota is not None and used + job.credits > quota:
                 raise QuotaExceeded(
@@ -225,20 +198,26 @@ class PostgresJobStore(JobStore):
                     f"of its {quota} left")
             (created_at,) = conn.execute(
                 "INSERT INTO jobs (id, key_id, model, engine_model, params, status, max_attempts, created_at,"
-                f" updated_at, credits_used) VALUES (%s, %s, %s, %s, %s::jsonb, 'queued', %s, {_NOW}, {_NOW}, %s)"
-                " RETURNING created_at",
-                (job.id, job.key_id, job.model, job.engine_model, params, job.max_attempts, job.credits)).fetchone()
+                " updated_at, credits_used, webhook_url, webhook_events)"
+                f" VALUES (%s, %s, %s, %s, %s::jsonb, 'queued', %s, {NOW}, {NOW}, %s, %s, %s) RETURNING created_at",
+                (job.id, job.key_id, job.model, job.engine_model, params, job.max_attempts, job.credits,
+                 job.webhook_url, events)).fetchone()
             if job.credits:
                 conn.execute("UPDATE api_keys SET credits_used = credits_used + %s WHERE id = %s",
                              (job.credits, job.key_id))
-            return created_at
+            if job.idempotency_key is not None:
+                conn.execute(
+                    "INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, job_id, created_at)"
+                    f" VALUES (%s, %s, %s, %s, {NOW})",
+                    (job.key_id, job.idempotency_key, job.request_hash or "", job.id))
+            return Job(id=job.id, key_id=job.key_id, model=job.model, engine_model=job.engine_model,
+                       params=loads(params), status=JobStatus.QUEUED, progress=0.0, attempts=0,
+                       max_attempts=job.max_attempts, created_at=created_at, updated_at=created_at,
+                       credits_used=job.credits)
 
-        created_at = self._db.run(create, transaction=True)
+        created = self._db.run(create, transaction=True)
         self._fold_counts_now_and_then()
-        return Job(id=job.id, key_id=job.key_id, model=job.model, engine_model=job.engine_model,
-                   params=loads(params), status=JobStatus.QUEUED, progress=0.0, attempts=0,
-                   max_attempts=job.max_attempts, created_at=created_at, updated_at=created_at,
-                   credits_used=job.credits)
+        return created
 
     def get_job(self, job_id: str, key_id: str | None = None) -> Job | None:
         if key_id is None:
@@ -254,6 +233,38 @@ class PostgresJobStore(JobStore):
             " FROM jobs WHERE id = %s AND status = 'queued'", (job.id,))
         return None if row is None else int(row[0])
 
+    def cancel_job(self, job_id: str, key_id: str | None = None) -> tuple[Job, bool] | None:
+        def cancel(conn: Any) -> tuple[Job, bool] | None:
+            if key_id is None:
+                row = conn.execute("SELECT seq, status FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
+            else:
+                row = conn.execute("SELECT seq, status FROM jobs WHERE id = %s AND key_id = %s FOR UPDATE",
+                                   (job_id, key_id)).fetchone()
+            if row is None:
+                return None
+            seq, status = row
+            changed = status in ("queued", "generating")
+            if changed:
+                _refund(conn, seq)
+                conn.execute(
+                    "UPDATE jobs SET status = 'canceled', credits_used = 0, lease_owner = NULL,"
+                    f" lease_expires_at = NULL, completed_at = {NOW}, updated_at = {NOW} WHERE seq = %s", (seq,))
+            current = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE seq = %s", (seq,)).fetchone()
+            return job_from_row(current), changed
+
+        return self._db.run(cancel, transaction=True)
+
+    def list_jobs(self, key_id: str, *, limit: int, after: str | None = None) -> tuple[list[Job], str | None]:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"limit must be a positive integer, got {limit!r}")
+        below = parse_seq_cursor(after)
+        rows = self._all(
+            f"SELECT seq, {JOB_COLUMNS} FROM jobs WHERE key_id = %s AND seq < %s ORDER BY seq DESC LIMIT %s",
+            (key_id, below, limit + 1))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [job_from_row(r[1:]) for r in rows], (str(rows[-1][0]) if more else None)
+
     # -- jobs: worker side -------------------------------------------------------------------------------------
     def claim_jobs(
         self, worker_id: str, engine_models: Sequence[str], *, limit: int = 1, lease_seconds: float
@@ -267,7 +278,7 @@ class PostgresJobStore(JobStore):
         if not models:
             return []
         self.requeue_expired()
-        rows = self._all(_CLAIM, {"models": models, "limit": limit, "worker": worker_id,
+        rows = self._all(CLAIM, {"models": models, "limit": limit, "worker": worker_id,
                                   "lease": float(lease_seconds)})
         self._fold_counts_now_and_then()
         # RETURNING follows no particular order; callers batch oldest first.
@@ -282,7 +293,7 @@ class PostgresJobStore(JobStore):
                 raise ValueError(f"progress must be a number between 0 and 1, got {progress!r}")
             progress = min(1.0, max(0.0, float(progress)))
         row = self._one(
-            f"UPDATE jobs SET lease_expires_at = {_NOW} + %s, progress = COALESCE(%s, progress), updated_at = {_NOW}"
+            f"UPDATE jobs SET lease_expires_at = {NOW} + %s, progress = COALESCE(%s, progress), updated_at = {NOW}"
             " WHERE id = %s AND status = 'generating' AND lease_owner = %s RETURNING 1",
             (float(lease_seconds), progress, job_id, worker_id))
         return row is not None
@@ -303,7 +314,7 @@ class PostgresJobStore(JobStore):
         info_json = None if info is None else dumps(info)
         row = self._one(
             "UPDATE jobs SET status = 'completed', progress = 1, files = %s::jsonb, audio_seconds = %s,"
-            f" engine_seconds = %s, info = COALESCE(%s::jsonb, info), completed_at = {_NOW}, updated_at = {_NOW},"
+            f" engine_seconds = %s, info = COALESCE(%s::jsonb, info), completed_at = {NOW}, updated_at = {NOW},"
             " lease_expires_at = NULL"
             " WHERE id = %s AND status = 'generating' AND lease_owner = %s RETURNING 1",
             (files_json, float(audio_seconds), float(engine_seconds), info_json, job_id, worker_id))
@@ -325,7 +336,7 @@ class PostgresJobStore(JobStore):
                 last_error = dumps({"name": error_name, "message": error_message, "attempt": attempts})
                 conn.execute(
                     "UPDATE jobs SET status = 'queued', progress = 0, lease_owner = NULL, lease_expires_at = NULL,"
-                    f" updated_at = {_NOW}, info = jsonb_set(info, '{{last_error}}', %s::jsonb) WHERE seq = %s",
+                    f" updated_at = {NOW}, info = jsonb_set(info, '{{last_error}}', %s::jsonb) WHERE seq = %s",
                     (last_error, seq))
             else:
                 _end_with_error(conn, seq, error_name, error_message)
@@ -336,16 +347,64 @@ class PostgresJobStore(JobStore):
     def release_job(self, job_id: str, worker_id: str) -> bool:
         row = self._one(
             "UPDATE jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0), progress = 0,"
-            f" lease_owner = NULL, lease_expires_at = NULL, updated_at = {_NOW}"
+            f" lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW}"
             " WHERE id = %s AND status = 'generating' AND lease_owner = %s RETURNING 1", (job_id, worker_id))
         return row is not None
 
     def requeue_expired(self, now: float | None = None) -> int:
         if now is None:
-            (changed,) = self._one(_REQUEUE_EXPIRED_NOW)
+            (changed,) = self._one(REQUEUE_EXPIRED_NOW)
         else:
-            (changed,) = self._one(_REQUEUE_EXPIRED_AT, {"now": float(now)})
+            (changed,) = self._one(REQUEUE_EXPIRED_AT, {"now": float(now)})
         return int(changed)
+
+    # -- retention ---------------------------------------------------------------------------------------------
+    def expired_jobs(self, finished_before: float, *, limit: int) -> list[Job]:
+        rows = self._all(
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE status IN {_ENDED} AND completed_at < %s"
+            " ORDER BY completed_at LIMIT %s", (float(finished_before), int(limit)))
+        return [job_from_row(r) for r in rows]
+
+    def delete_jobs(self, job_ids: Sequence[str]) -> int:
+        ids = list(dict.fromkeys(job_ids))
+        if not ids:
+            return 0
+        # Deliveries and idempotency keys go by ON DELETE CASCADE; the counter trigger takes the jobs off.
+        row = self._one(f"WITH gone AS (DELETE FROM jobs WHERE id = ANY(%s) AND status IN {_ENDED} RETURNING 1)"
+                        " SELECT count(*) FROM gone", (ids,))
+        return int(row[0])
+
+    # -- webhooks ----------------------------------------------------------------------------------------------
+    def claim_webhook_deliveries(self, owner: str, *, limit: int, lease_seconds: float) -> list[WebhookDelivery]:
+        _check_lease(lease_seconds)
+        rows = self._all(CLAIM_DELIVERIES, {"owner": owner, "lease": float(lease_seconds), "limit": int(limit)})
+        return [delivery_from_row(r[1:]) for r in sorted(rows, key=lambda r: r[0])]
+
+    def record_webhook_attempt(
+        self,
+        delivery_id: str,
+        owner: str,
+        *,
+        delivered: bool,
+        payload: str,
+        status_code: int | None = None,
+        error: str | None = None,
+        retry_at: float | None = None,
+    ) -> bool:
+        state = "delivered" if delivered else ("pending" if retry_at is not None else "failed")
+        row = self._one(
+            "UPDATE webhook_deliveries SET state = %s, attempts = attempts + 1, payload = COALESCE(payload, %s),"
+            " next_attempt_at = COALESCE(%s, next_attempt_at), lease_owner = NULL, lease_expires_at = NULL,"
+            f" last_status_code = %s, last_error = %s, delivered_at = CASE WHEN %s THEN {NOW} ELSE delivered_at END"
+            " WHERE id = %s AND state = 'pending' AND lease_owner = %s RETURNING 1",
+            (state, payload, None if retry_at is None else float(retry_at), status_code, error, bool(delivered),
+             delivery_id, owner))
+        return row is not None
+
+    def webhook_deliveries(self, job_id: str) -> list[WebhookDelivery]:
+        rows = self._all(f"SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE job_id = %s ORDER BY seq",
+                         (job_id,))
+        return [delivery_from_row(r) for r in rows]
 
     # -- observation -------------------------------------------------------------------------------------------
     def count_by_status(self) -> dict[JobStatus, int]:
@@ -390,7 +449,7 @@ class PostgresJobStore(JobStore):
             raise ValueError(f"worker state must be one of {sorted(_WORKER_STATES)}, got {state!r}")
         self._db.run(lambda conn: conn.execute(
             "INSERT INTO workers (worker_id, engine_models, state, started_at, seen_at)"
-            f" VALUES (%s, %s::jsonb, %s, {_NOW}, {_NOW})"
+            f" VALUES (%s, %s::jsonb, %s, {NOW}, {NOW})"
             " ON CONFLICT (worker_id) DO UPDATE SET engine_models = excluded.engine_models,"
             " state = excluded.state, seen_at = excluded.seen_at",
             (worker_id, dumps(list(engine_models)), state)))
@@ -398,7 +457,7 @@ class PostgresJobStore(JobStore):
     def live_workers(self, max_age_seconds: float) -> list[dict[str, Any]]:
         rows = self._all(
             "SELECT worker_id, engine_models, state, seen_at FROM workers"
-            f" WHERE state <> 'stopped' AND seen_at >= {_NOW} - %s ORDER BY worker_id", (float(max_age_seconds),))
+            f" WHERE state <> 'stopped' AND seen_at >= {NOW} - %s ORDER BY worker_id", (float(max_age_seconds),))
         return [{"worker_id": w, "engine_models": list(m), "state": s, "seen_at": seen} for w, m, s, seen in rows]
 
     # -- keys --------------------------------------------------------------------------------------------------
@@ -406,7 +465,7 @@ class PostgresJobStore(JobStore):
         if quota is not None and (isinstance(quota, bool) or not isinstance(quota, int) or quota < 0):
             raise ValueError(f"quota must be a non-negative integer or None, got {quota!r}")
         (created_at,) = self._one(
-            f"INSERT INTO api_keys (id, name, key_hash, prefix, created_at, quota) VALUES (%s, %s, %s, %s, {_NOW}, %s)"
+            f"INSERT INTO api_keys (id, name, key_hash, prefix, created_at, quota) VALUES (%s, %s, %s, %s, {NOW}, %s)"
             " RETURNING created_at", (key_id, name, key_hash, prefix, quota))
         return ApiKey(id=key_id, name=name, prefix=prefix, created_at=created_at, quota=quota)
 
@@ -439,7 +498,7 @@ class PostgresJobStore(JobStore):
             key = key_from_row(rows[0])
             if key.revoked:
                 return key  # revoking twice keeps the first revocation time
-            row = conn.execute(f"UPDATE api_keys SET revoked_at = {_NOW} WHERE id = %s RETURNING {KEY_COLUMNS}",
+            row = conn.execute(f"UPDATE api_keys SET revoked_at = {NOW} WHERE id = %s RETURNING {KEY_COLUMNS}",
                                (key.id,)).fetchone()
             return key_from_row(row)
 
@@ -462,14 +521,41 @@ def _without_password(url: str) -> str:
     return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
 
 
-def _end_with_error(conn: Any, seq: int, name: str, message: str) -> None:
-    """End a job ``error`` and refund what it was charged, in the caller's transaction."""
+def _idempotent_replay(conn: Any, job: NewJob, window_seconds: float) -> Job | None:
+    """The job an earlier request with this idempotency key created, in the caller's transaction (which holds the
+    key's row lock, so no concurrent request with the same idempotency key is between this read and the insert)."""
+    row = conn.execute(
+        f"SELECT request_hash, job_id, created_at < {NOW} - %s FROM idempotency_keys"
+        " WHERE key_id = %s AND idempotency_key = %s", (float(window_seconds), job.key_id, job.idempotency_key)
+    ).fetchone()
+    if row is None:
+        return None
+    request_hash, job_id, outdated = row
+    earlier = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = %s", (job_id,)).fetchone()
+    if outdated or earlier is None:
+        # Past its window (or its job was swept): the key is free for a new request.
+        conn.execute("DELETE FROM idempotency_keys WHERE key_id = %s AND idempotency_key = %s",
+                     (job.key_id, job.idempotency_key))
+        return None
+    if request_hash != (job.request_hash or ""):
+        raise IdempotencyConflict(
+            "this Idempotency-Key was already used with a different request body; use a new key for a new request")
+    return job_from_row(earlier)
+
+
+def _refund(conn: Any, seq: int) -> None:
+    """Give the job's key back what the job was charged, in the caller's transaction."""
     conn.execute(
         "UPDATE api_keys SET credits_used = GREATEST(api_keys.credits_used - jobs.credits_used, 0)"
         " FROM jobs WHERE jobs.seq = %s AND api_keys.id = jobs.key_id", (seq,))
+
+
+def _end_with_error(conn: Any, seq: int, name: str, message: str) -> None:
+    """End a job ``error`` and refund what it was charged, in the caller's transaction."""
+    _refund(conn, seq)
     conn.execute(
         "UPDATE jobs SET status = 'error', error_name = %s, error_message = %s, credits_used = 0,"
-        f" lease_expires_at = NULL, completed_at = {_NOW}, updated_at = {_NOW} WHERE seq = %s", (name, message, seq))
+        f" lease_expires_at = NULL, completed_at = {NOW}, updated_at = {NOW} WHERE seq = %s", (name, message, seq))
 
 
 def _check_new_job(job: NewJob) -> None:

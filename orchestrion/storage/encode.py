@@ -6,6 +6,7 @@ fixed-seed generator, so the same audio always encodes to the same bytes.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from math import gcd
@@ -59,11 +60,28 @@ def conform(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return np.ascontiguousarray(data)
 
 
-def _to_pcm16(data: np.ndarray) -> np.ndarray:
+_DITHER_LENGTH = 1 << 20
+
+
+@functools.cache
+def _dither_table() -> np.ndarray:
+    """TPDF dither (±1 LSB) from a fixed seed, made once and tiled: drawing fresh noise for every file cost more
+    than the rest of the encoding, and a fixed table keeps encodings byte-identical."""
     rng = np.random.default_rng(0x5EED)
-    dither = (rng.random(data.shape, dtype=np.float32) - rng.random(data.shape, dtype=np.float32)) / 32768.0
-    scaled = np.clip(data + dither, -1.0, 32767.0 / 32768.0) * 32768.0
-    return np.round(scaled).astype(np.int16)
+    table = rng.random(_DITHER_LENGTH, dtype=np.float32) - rng.random(_DITHER_LENGTH, dtype=np.float32)
+    return table / np.float32(32768.0)
+
+
+def _to_pcm16(data: np.ndarray) -> np.ndarray:
+    flat = data.reshape(-1)
+    table = _dither_table()
+    out = np.empty(flat.shape, dtype=np.int16)
+    for start in range(0, flat.size, _DITHER_LENGTH):
+        chunk = flat[start:start + _DITHER_LENGTH]
+        scaled = (chunk + table[: chunk.size]) * np.float32(32768.0)
+        np.clip(scaled, -32768.0, 32767.0, out=scaled)
+        out[start:start + chunk.size] = np.rint(scaled)
+    return out.reshape(data.shape)
 
 
 def encode_audio(audio: np.ndarray, sample_rate: int, fmt: str = "wav") -> bytes:
