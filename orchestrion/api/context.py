@@ -26,8 +26,10 @@ from ..jobs.store import JobStore
 from ..storage.base import Storage
 from ..storage.signing import UrlSigner
 from .auth import KeyAuthenticator
+from .errors import TooManyRequests
 from .metrics import RequestMetrics
-from .middleware import KEY_ID_SCOPE
+from .middleware import EXTRA_HEADERS_SCOPE, KEY_ID_SCOPE
+from .ratelimit import RateLimited, RateLimiter
 
 if TYPE_CHECKING:
     from ..jobs.models import ApiKey
@@ -78,6 +80,10 @@ class ApiContext:
     metrics: RequestMetrics = field(default_factory=RequestMetrics)
     #: Workers count as live when seen within this many seconds (`/ready`, `/metrics`).
     worker_max_age: float = 30.0
+    #: Requests per minute per key in this process (``None``: no limit).
+    limiter: RateLimiter | None = None
+    #: Non-public networks webhooks may reach anyway (``webhook_allowed_networks``).
+    webhook_networks: list[Any] = field(default_factory=list)
 
     _write_limiter: anyio.CapacityLimiter | None = field(default=None, init=False, repr=False)
 
@@ -95,6 +101,13 @@ class ApiContext:
     def authenticate(self, request: Request) -> "ApiKey":
         key = self.auth.authenticate(request.headers.get("authorization"))
         request.scope[KEY_ID_SCOPE] = key.id
+        if self.limiter is not None:
+            try:
+                request.scope[EXTRA_HEADERS_SCOPE] = self.limiter.hit(key.id)
+            except RateLimited as exc:
+                raise TooManyRequests(
+                    f"This key made {self.limiter.per_minute} requests this minute, its limit; retry in "
+                    f"{exc.headers['Retry-After']} s.", headers=exc.headers) from None
         return key
 
     def base_url(self, request: Request) -> str:
@@ -107,6 +120,7 @@ def api_context(request: Request) -> ApiContext:
     return request.app.state.orchestrion
 
 
-def json_response(payload: Any, status_code: int = 200) -> Response:
+def json_response(payload: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON answer serialised by orjson (several times faster than the standard encoder on the poll path)."""
-    return Response(orjson.dumps(payload), status_code=status_code, media_type="application/json")
+    return Response(orjson.dumps(payload), status_code=status_code, media_type="application/json",
+                    headers=headers)

@@ -22,12 +22,14 @@ from ..logs import log_event
 from .errors import error_body
 from .metrics import RequestMetrics
 
-__all__ = ["KEY_ID_SCOPE", "REQUEST_ID_SCOPE", "RequestContextMiddleware"]
+__all__ = ["EXTRA_HEADERS_SCOPE", "KEY_ID_SCOPE", "REQUEST_ID_SCOPE", "RequestContextMiddleware"]
 
 log = logging.getLogger("orchestrion.api")
 
 REQUEST_ID_SCOPE = "orchestrion.request_id"
 KEY_ID_SCOPE = "orchestrion.key_id"
+#: Headers a route's dependencies want on whatever answer goes out (the RateLimit-* headers), as a dict.
+EXTRA_HEADERS_SCOPE = "orchestrion.extra_headers"
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@=+/-]{1,128}$")
 
 
@@ -79,7 +81,13 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
                 state["started"] = True
-                message["headers"] = [*message.get("headers", ()), request_id_header]
+                headers = [*message.get("headers", ()), request_id_header]
+                extra = scope.get(EXTRA_HEADERS_SCOPE)
+                if extra:
+                    present = {name.lower() for name, _ in headers}
+                    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()
+                                if k.lower().encode("latin-1") not in present]
+                message["headers"] = headers
             await send(message)
 
         limit = self.max_body_bytes

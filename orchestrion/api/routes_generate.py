@@ -1,32 +1,52 @@
-"""``POST /v2/generate/audio`` (create) and ``GET /v2/generate/audio?generation_id=ID`` (poll): the seed protocol.
+"""``POST /v2/generate/audio`` (create), ``GET /v2/generate/audio?generation_id=ID`` (poll): the seed protocol; and
+``DELETE`` of the same (cancel) and ``GET /v2/generate/audio/generations`` (history): extensions.
 
 Creation validates in three steps (schema, served model, the engine's own ``validate``) before the store admits and
-charges the job. Polling is the hot path: the key lookup is cached, the job read runs directly on the event loop
-(a SQLite WAL reader blocks nobody) and the answer is a dict serialised by orjson.
+charges the job. The POST's extensions ride on headers the hosted API does not send, so its answers are unchanged
+for hosted clients: ``Idempotency-Key`` (the store's unique constraint makes concurrent retries create one job) and
+``Prefer: wait=N`` (answer with the finished generation when it ends within N seconds). Polling is the hot path:
+the key lookup is cached, the job read runs directly on the event loop (a SQLite WAL reader blocks nobody) and the
+answer is a dict serialised by orjson.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import binascii
+import hashlib
 import logging
+import re
 import secrets
+import time
 import uuid
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from ..engines import EngineError, EngineUnavailable, GenerationRequest, InvalidRequest
-from ..jobs.models import ApiKey, FileRef, Job, JobStatus, NewJob
+from ..jobs.models import WEBHOOK_EVENTS, ApiKey, FileRef, Job, JobStatus, NewJob
 from ..logs import log_event
+from ..webhooks.addresses import AddressNotAllowed, check_webhook_url
 from .context import ApiContext, api_context, json_response
 from .errors import BadRequest, NotFound, ServiceUnavailable, iso_utc, validation_message
 from .middleware import REQUEST_ID_SCOPE
-from .schemas import SEED_MAX, GenerateAudioRequest, GenerationCreated, GenerationOut
+from .schemas import (
+    SEED_MAX,
+    CancelOut,
+    GenerateAudioRequest,
+    GenerationCreated,
+    GenerationList,
+    GenerationOut,
+)
 from .spec import BEARER_SECURITY, error_responses
 
-__all__ = ["authenticated_key", "present_job", "router"]
+__all__ = ["authenticated_key", "present", "present_job", "router", "submit", "wait_until_done"]
 
 log = logging.getLogger("orchestrion.api")
 router = APIRouter(tags=["generation"])
@@ -35,6 +55,20 @@ router = APIRouter(tags=["generation"])
 MAX_GENERATION_ID = 256
 #: Parameters beyond the hosted API's that are stored only when the client sent them.
 _OPTIONAL_PARAMS = ("duration", "bpm", "key", "loop", "stems")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_PREFER_WAIT = re.compile(r"(?:^|[,;])\s*wait\s*=\s*\"?(\d{1,6}(?:\.\d+)?)\"?\s*(?=$|[,;])", re.IGNORECASE)
+_CURSOR_PREFIX = b"c1:"
+
+_HEADER_PARAMETERS = [
+    {"name": "Idempotency-Key", "in": "header", "required": False,
+     "description": "Extension: the same key and body within 24 h return the same generation (no second charge); "
+                    "the same key with another body answers 409.",
+     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}},
+    {"name": "Prefer", "in": "header", "required": False,
+     "description": "Extension: `wait=N` (N up to 60 s) answers with the finished generation (the GET shape, with "
+                    "`Preference-Applied`) if it ends within N seconds, else the queued answer with `Location`.",
+     "schema": {"type": "string", "maxLength": 100}},
+]
 
 
 async def authenticated_key(request: Request) -> ApiKey:
@@ -42,13 +76,15 @@ async def authenticated_key(request: Request) -> ApiKey:
     return api_context(request).authenticate(request)
 
 
+# -- create ------------------------------------------------------------------------------------------------------
 @router.post(
     "/v2/generate/audio",
     summary="Create a generation",
-    response_model=GenerationCreated,
-    responses=error_responses(400, 401, 403, 413, 429, 503),
+    response_model=GenerationCreated | GenerationOut,
+    responses=error_responses(400, 401, 403, 409, 413, 429, 503),
     openapi_extra={
         "security": BEARER_SECURITY,
+        "parameters": _HEADER_PARAMETERS,
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerateAudioRequest"}}},
@@ -56,7 +92,8 @@ async def authenticated_key(request: Request) -> ApiKey:
     },
 )
 async def create_generation(request: Request) -> Response:
-    """Queue a generation. Answers its id at once; poll `GET /v2/generate/audio?generation_id=ID` for the result."""
+    """Queue a generation. Answers its id at once; poll `GET /v2/generate/audio?generation_id=ID` for the result
+    (or send `Prefer: wait=N` to get the finished generation in this answer)."""
     ctx = api_context(request)
     key = ctx.authenticate(request)
     body = await request.body()
@@ -66,7 +103,40 @@ async def create_generation(request: Request) -> Response:
         payload = GenerateAudioRequest.model_validate_json(body)
     except ValidationError as exc:
         raise BadRequest(validation_message(exc.errors(include_url=False))) from None
+    idempotency_key = request.headers.get("idempotency-key")
+    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise BadRequest("Idempotency-Key: must be 1-255 visible ASCII characters")
+    wait = parse_prefer_wait(request.headers.get("prefer"), ctx.settings.max_wait_seconds)
 
+    job, replayed = await submit(ctx, request, key, payload, idempotency_key=idempotency_key)
+    headers: dict[str, str] = {"Idempotent-Replayed": "true"} if replayed else {}
+    if wait is not None:
+        finished = await wait_until_done(ctx, job.id, key.id, wait)
+        if finished is not None and finished.status.is_terminal:
+            headers["Preference-Applied"] = f"wait={wait:g}"
+            return json_response(present_job(ctx, request, finished), headers=headers)
+        headers["Location"] = f"/v2/generate/audio?generation_id={quote(job.id, safe=':')}"
+    return json_response(created_answer(job), headers=headers)
+
+
+def created_answer(job: Job) -> dict[str, Any]:
+    answer = {"id": job.id, "status": JobStatus.QUEUED.value, "model": job.model, "seed": job.params.get("seed"),
+              "created_at": iso_utc(job.created_at)}
+    if job.params.get("seeds"):
+        answer["seeds"] = list(job.params["seeds"])
+    return answer
+
+
+async def submit(
+    ctx: ApiContext,
+    request: Request,
+    key: ApiKey,
+    payload: GenerateAudioRequest,
+    *,
+    idempotency_key: str | None = None,
+) -> tuple[Job, bool]:
+    """Validate ``payload`` against its model and engine, then create (and charge) the job. Returns the job and
+    whether it is an earlier one replayed for the same ``idempotency_key``."""
     model = ctx.settings.resolve_model(payload.model)
     if model is None:
         served = ", ".join(ctx.settings.served_ids())
@@ -74,6 +144,13 @@ async def create_generation(request: Request) -> Response:
     seed = payload.seed if payload.seed is not None else secrets.randbelow(SEED_MAX + 1)
     extras = {name: getattr(payload, name) for name in _OPTIONAL_PARAMS if getattr(payload, name) is not None}
     _validate_with_engine(ctx, model, payload, seed, extras)
+    if payload.webhook_events is not None and payload.webhook_url is None:
+        raise BadRequest("webhook_events: needs webhook_url")
+    if payload.webhook_url is not None:
+        try:
+            check_webhook_url(payload.webhook_url, ctx.webhook_networks)
+        except AddressNotAllowed as exc:
+            raise BadRequest(f"webhook_url: {exc}") from None
 
     params: dict[str, Any] = {
         "prompt": payload.prompt,
@@ -82,6 +159,10 @@ async def create_generation(request: Request) -> Response:
         "output_format": payload.output_format,
         **extras,
     }
+    count = payload.sample_count or 1
+    if count > 1:
+        params["sample_count"] = count
+        params["seeds"] = sample_seeds(seed, count)
     # The id ends with the short name of the id the client sent, so `google/lyria2` gives `…:lyria2` as hosted.
     short_name = payload.model.rsplit("/", 1)[-1]
     new_job = NewJob(
@@ -90,21 +171,60 @@ async def create_generation(request: Request) -> Response:
         model=payload.model,
         engine_model=model.id,
         params=params,
-        credits=model.credits,
+        credits=model.credits * count,
         max_attempts=ctx.settings.max_attempts,
+        webhook_url=payload.webhook_url,
+        webhook_events=tuple(payload.webhook_events or WEBHOOK_EVENTS),
+        idempotency_key=idempotency_key,
+        request_hash=_request_hash(request.url.path, payload) if idempotency_key is not None else None,
     )
     job = await ctx.write(
         ctx.store.create_job,
         new_job,
         max_queued_per_key=ctx.settings.max_queued_per_key,
         max_queued_total=ctx.settings.max_queued_total,
+        max_active_per_key=ctx.settings.max_active_per_key or None,
     )
-    log_event(log, "job queued", job_id=job.id, model=job.model, key_id=key.id,
+    replayed = job.id != new_job.id
+    log_event(log, "job replayed" if replayed else "job queued", job_id=job.id, model=job.model, key_id=key.id,
               request_id=request.scope.get(REQUEST_ID_SCOPE))
-    return json_response(
-        {"id": job.id, "status": JobStatus.QUEUED.value, "model": job.model, "seed": seed,
-         "created_at": iso_utc(job.created_at)}
-    )
+    return job, replayed
+
+
+def sample_seeds(seed: int, count: int) -> list[int]:
+    """Seeds of ``count`` samples: the first is ``seed`` itself (so one sample equals a plain request with that
+    seed), the others follow it, wrapping at 2^32."""
+    return [(seed + index) % (SEED_MAX + 1) for index in range(count)]
+
+
+def _request_hash(path: str, payload: GenerateAudioRequest) -> str:
+    # The validated request, not the raw bytes: whitespace, key order and spelled-out defaults do not matter.
+    canonical = orjson.dumps({"path": path, "body": payload.model_dump(mode="json")}, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def parse_prefer_wait(header: str | None, limit: float) -> float | None:
+    """Seconds of ``Prefer: wait=N`` capped at ``limit``; ``None`` when absent or malformed (a preference the
+    server does not understand is ignored, RFC 7240)."""
+    if not header:
+        return None
+    match = _PREFER_WAIT.search(header)
+    if match is None:
+        return None
+    return min(float(match.group(1)), limit)
+
+
+async def wait_until_done(ctx: ApiContext, job_id: str, key_id: str, timeout: float) -> Job | None:
+    """Poll the store until the job ends or ``timeout`` passes; the job as last read (``None`` if it vanished)."""
+    deadline = time.monotonic() + timeout
+    pause = 0.02
+    while True:
+        job = ctx.store.get_job(job_id, key_id)
+        remaining = deadline - time.monotonic()
+        if job is None or job.status.is_terminal or remaining <= 0:
+            return job
+        await asyncio.sleep(min(pause, remaining))
+        pause = min(pause * 1.5, 0.25)
 
 
 def _validate_with_engine(
@@ -130,11 +250,17 @@ def _validate_with_engine(
         raise BadRequest(str(exc) or f"model {payload.model!r} cannot serve this request") from None
 
 
+# -- poll, cancel, history ---------------------------------------------------------------------------------------
+def _generation_id_query() -> Any:
+    return Query(description="The id answered by the POST.", min_length=1, max_length=MAX_GENERATION_ID,
+                 pattern=r"\S")
+
+
 @router.get(
     "/v2/generate/audio",
     summary="Get a generation",
     response_model=GenerationOut,
-    responses=error_responses(400, 401, 403, 404, 503),
+    responses=error_responses(400, 401, 403, 404, 429, 503),
     openapi_extra={"security": BEARER_SECURITY},
 )
 async def get_generation(
@@ -142,12 +268,7 @@ async def get_generation(
     # A dependency runs before query validation, so a request without a key learns nothing, not even that its
     # query is wrong.
     key: ApiKey = Depends(authenticated_key),
-    generation_id: str = Query(
-        description="The id answered by the POST.",
-        min_length=1,
-        max_length=MAX_GENERATION_ID,
-        pattern=r"\S",
-    ),
+    generation_id: str = _generation_id_query(),
 ) -> Response:
     """The generation's status and, once completed, a signed link to its audio (and MIDI and stems when made)."""
     ctx = api_context(request)
@@ -158,8 +279,92 @@ async def get_generation(
     return json_response(present_job(ctx, request, job))
 
 
+@router.delete(
+    "/v2/generate/audio",
+    summary="Cancel a generation (extension)",
+    response_model=CancelOut,
+    responses=error_responses(400, 401, 403, 404, 429, 503),
+    openapi_extra={"security": BEARER_SECURITY},
+)
+async def cancel_generation(
+    request: Request,
+    key: ApiKey = Depends(authenticated_key),
+    generation_id: str = _generation_id_query(),
+) -> Response:
+    """Cancel a queued or generating generation: it ends `canceled`, a running engine is stopped and the credits
+    are refunded. A generation that already ended answers 200 with its status and a message, changing nothing."""
+    ctx = api_context(request)
+    outcome = await ctx.write(ctx.store.cancel_job, generation_id, key.id)
+    if outcome is None:
+        raise NotFound("Generation not found.")
+    job, changed = outcome
+    answer = present_job(ctx, request, job)
+    if changed:
+        answer["message"] = "Canceled; the credits it was charged were refunded."
+        log_event(log, "job canceled", job_id=job.id, key_id=key.id, request_id=request.scope.get(REQUEST_ID_SCOPE))
+    else:
+        answer["message"] = f"The generation had already ended ({job.status.value}); nothing was canceled."
+    return json_response(answer)
+
+
+@router.get(
+    "/v2/generate/audio/generations",
+    summary="List this key's generations (extension)",
+    response_model=GenerationList,
+    responses=error_responses(400, 401, 403, 429, 503),
+    openapi_extra={"security": BEARER_SECURITY},
+)
+async def list_generations(
+    request: Request,
+    key: ApiKey = Depends(authenticated_key),
+    limit: int = Query(20, ge=1, le=100, description="Generations per page."),
+    after: str | None = Query(None, min_length=1, max_length=200,
+                              description="The `next_cursor` of the previous page."),
+) -> Response:
+    """This key's generations, newest first, each in the shape `GET /v2/generate/audio` answers, cursor paged."""
+    ctx = api_context(request)
+    try:
+        jobs, next_cursor = ctx.store.list_jobs(key.id, limit=limit, after=_decode_cursor(after))
+    except ValueError:
+        raise BadRequest("after: not a cursor this server handed out") from None
+    base = ctx.base_url(request)
+    return json_response({
+        "object": "list",
+        "data": [present(ctx, base, job) for job in jobs],
+        "has_more": next_cursor is not None,
+        "next_cursor": _encode_cursor(next_cursor),
+    })
+
+
+def _encode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    return base64.urlsafe_b64encode(_CURSOR_PREFIX + cursor.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError):
+        raise BadRequest("after: not a cursor this server handed out") from None
+    if not raw.startswith(_CURSOR_PREFIX):
+        raise BadRequest("after: not a cursor this server handed out")
+    try:
+        return raw[len(_CURSOR_PREFIX):].decode("ascii")
+    except UnicodeDecodeError:
+        raise BadRequest("after: not a cursor this server handed out") from None
+
+
+# -- the answer --------------------------------------------------------------------------------------------------
 def present_job(ctx: ApiContext, request: Request, job: Job) -> dict[str, Any]:
     """The protocol's view of ``job``: hosted fields first, then extensions."""
+    return present(ctx, ctx.base_url(request), job)
+
+
+def present(ctx: ApiContext, base_url: str, job: Job) -> dict[str, Any]:
+    """:func:`present_job` with the base URL of file links given (webhooks and history have no one request)."""
     status = job.status
     if status is JobStatus.COMPLETED:
         progress = 100
@@ -177,6 +382,9 @@ def present_job(ctx: ApiContext, request: Request, job: Job) -> dict[str, Any]:
         "completed_at": iso_utc(job.completed_at) if job.completed_at is not None else None,
         "progress": progress,
     }
+    seeds = job.params.get("seeds")
+    if seeds:
+        answer["seeds"] = list(seeds)
     if status is JobStatus.QUEUED:
         answer["queue_position"] = ctx.store.queue_position(job)
     elif status is JobStatus.ERROR:
@@ -184,19 +392,34 @@ def present_job(ctx: ApiContext, request: Request, job: Job) -> dict[str, Any]:
             "name": job.error_name or "generation_error",
             "message": job.error_message or "The generation failed.",
         }
+    elif status is JobStatus.CANCELED:
+        answer["error"] = {"name": "canceled", "message": "The generation was canceled; its credits were refunded."}
     if job.files:
-        base = ctx.base_url(request)
-        stems = []
-        for ref in job.files:
-            if ref.kind == "audio" and answer["audio_file"] is None:
-                answer["audio_file"] = _file_link(ctx, base, ref)
-            elif ref.kind == "midi" and "midi_file" not in answer:
-                answer["midi_file"] = _file_link(ctx, base, ref)
-            elif ref.kind == "stem":
-                stems.append({"name": PurePosixPath(ref.file_name).stem, **_file_link(ctx, base, ref)})
-        if stems:
-            answer["stems"] = stems
+        _link_files(ctx, base_url, job, answer, seeds)
     return answer
+
+
+def _link_files(ctx: ApiContext, base: str, job: Job, answer: dict[str, Any], seeds: list[int] | None) -> None:
+    samples: dict[int, dict[str, Any]] = {}
+    for ref in job.files:
+        sample = samples.setdefault(ref.sample, {"audio_file": None})
+        if ref.kind == "audio" and sample["audio_file"] is None:
+            sample["audio_file"] = _file_link(ctx, base, ref)
+        elif ref.kind == "midi" and "midi_file" not in sample:
+            sample["midi_file"] = _file_link(ctx, base, ref)
+        elif ref.kind == "stem":
+            sample.setdefault("stems", []).append(
+                {"name": PurePosixPath(ref.file_name).stem, **_file_link(ctx, base, ref)})
+    first = samples.get(0, {"audio_file": None})
+    answer["audio_file"] = first["audio_file"]
+    for name in ("midi_file", "stems"):
+        if name in first:
+            answer[name] = first[name]
+    ordered = [samples[index] for index in sorted(samples)]
+    answer["audio_files"] = [s["audio_file"] for s in ordered if s["audio_file"] is not None]
+    if len(ordered) > 1:
+        answer["samples"] = [{"seed": seeds[index] if seeds and index < len(seeds) else None, **sample}
+                             for index, sample in zip(sorted(samples), ordered)]
 
 
 def _file_link(ctx: ApiContext, base_url: str, ref: FileRef) -> dict[str, Any]:

@@ -66,7 +66,9 @@ async def list_models(request: Request) -> Response:
             entry["available"] = False
             entry["unavailable_reason"] = f"describe() failed: {type(exc).__name__}: {exc}"
         else:
-            entry.update({k: v for k, v in described.items() if k not in entry})
+            # The engine's own word on availability (a missing extra or weights folder) wins over the default.
+            overriding = {"available", "unavailable_reason"}
+            entry.update({k: v for k, v in described.items() if k not in entry or k in overriding})
         data.append(entry)
     return json_response({"object": "list", "data": data})
 

@@ -37,9 +37,8 @@ _STEP = 256
 _LOOP_TAIL_SECONDS = 3.0
 #: Energy decay time (s) of the chorus return: a few milliseconds of modulated delay.
 _CHORUS_DECAY_S = 0.02
-#: Added to every track's squared send, so a return the tracks' own patches fed (a SoundFont may send by
-#: itself) is still shared by how loud each track plays.
-_SEND_FLOOR = 1e-4
+#: Added to every track's squared send, so a return is still shared by loudness if every send reads zero.
+_SEND_FLOOR = 1e-6
 
 #: Highest reverb send per role: reverb on bass and kick muddies the low end.
 _ROLE_REVERB_CAP = {"bass": 0.15, "drums": 0.35, "percussion": 0.4}
@@ -157,7 +156,7 @@ class _Share:
     """How much of one shared effect return belongs to each track, step by step (rows sum to 1)."""
 
     def __init__(self, sends: np.ndarray, decay_s: float) -> None:
-        self.gain = np.square(sends / 127.0) + _SEND_FLOOR  # (tracks,)
+        self.gain = np.square(sends) + _SEND_FLOOR  # (tracks,): sends 0-1
         steps = STEM_BLOCK // _STEP
         a = float(np.exp(-_STEP / (decay_s * SAMPLE_RATE)))
         k = np.arange(steps)
@@ -186,7 +185,7 @@ class _Share:
 class _Pass:
     """One render pass: up to :attr:`Synth.MAX_GROUPS` tracks, each on its own channel and audio group."""
 
-    def __init__(self, synth: Synth, settings: list[StemSettings], mix: np.ndarray, stems: list[Stem] | None,
+    def __init__(self, synth: Synth, sends: np.ndarray, mix: np.ndarray, stems: list[Stem] | None,
                  reverb: bool, chorus: bool, reverb_decay_s: float) -> None:
         self.synth, self.mix, self.stems = synth, mix, stems
         self.groups = synth.groups
@@ -202,9 +201,9 @@ class _Pass:
         self.shares: list[tuple[_Share, int]] = []  # (share, first fx row)
         if stems is not None:
             if reverb:
-                self.shares.append((_Share(np.array([s.reverb for s in settings], float), reverb_decay_s), 0))
+                self.shares.append((_Share(sends[:, 0], reverb_decay_s), 0))
             if chorus:
-                self.shares.append((_Share(np.array([s.chorus for s in settings], float), _CHORUS_DECAY_S), 2))
+                self.shares.append((_Share(sends[:, 1], _CHORUS_DECAY_S), 2))
 
     def skip_to(self, frame: int) -> None:
         """Start rendering at ``frame`` (nothing sounds before it): the frames skipped stay zero."""
@@ -268,6 +267,15 @@ def _render_tracks(score: Score, tracks: list[Track], soundfont: SoundFont, mix:
     groups = len(tracks)
     events: list[tuple[np.ndarray, list[tuple[int, int, int]]]] = []
     with soundfont.synth(channels=len(tracks), groups=groups) as synth:
+        sends = np.zeros((len(tracks), 2))
+        if stems:  # each track's effect sends, from the voices its patch starts, before anything sounds
+            for channel, (track, s) in enumerate(zip(tracks, settings)):
+                synth.set_drums(channel, track.is_drums)
+                synth.program(channel, s.bank, s.program)
+                synth.cc(channel, 91, s.reverb)
+                synth.cc(channel, 93, s.chorus)
+                pitches = [n.pitch for n in track.notes if 0 <= n.pitch <= 127]
+                sends[channel] = synth.sends(channel, int(np.median(pitches)) if pitches else 60, 100)
         synth.reset(reverb=room if reverb else (*room[:3], 0.0), chorus=chorus)
         for channel, (track, s) in enumerate(zip(tracks, settings)):
             synth.set_drums(channel, track.is_drums)
@@ -281,7 +289,7 @@ def _render_tracks(score: Score, tracks: list[Track], soundfont: SoundFont, mix:
         channels = np.concatenate([np.full(len(f), c) for c, (f, _) in enumerate(events)])
         flat = [e for _, evs in events for e in evs]
         order = np.lexsort((np.arange(frames.size), channels, frames))
-        renderer = _Pass(synth, settings, mix, kept, reverb, chorus, decay)
+        renderer = _Pass(synth, sends, mix, kept, reverb, chorus, decay)
         end = -(-rendered // _STEP) * _STEP
         renderer.skip_to(min(int(frames[order[0]]), end))
         note_on, note_off, cc = synth.note_on, synth.note_off, synth.cc

@@ -49,6 +49,9 @@ SOUNDFONT_NAMES: dict[str, tuple[str, tuple[Path, ...]]] = {
 
 _CHANNEL_TYPE_MELODIC = 0
 _CHANNEL_TYPE_DRUM = 1
+_GEN_CHORUS_SEND, _GEN_REVERB_SEND = 15, 16
+#: What CC91 / CC93 at 127 add to a voice's reverb / chorus send (SoundFont 2.01's default modulators, in 0.1 %).
+_SEND_MODULATOR = 200.0
 #: Frames per ``write_float`` call while no event is due; large blocks keep Python out of the inner loop.
 _MAX_BLOCK = 1 << 15
 
@@ -103,6 +106,10 @@ def _bind() -> Any:
         "fluid_synth_cc": (i, [vp, i, i, i]),
         "fluid_synth_program_select": (i, [vp, i, i, i, i]),
         "fluid_synth_system_reset": (i, [vp]),
+        "fluid_synth_all_sounds_off": (i, [vp, i]),
+        "fluid_synth_get_voicelist": (None, [vp, vp, i, i]),
+        "fluid_voice_gen_get": (ctypes.c_float, [vp, i]),
+        "fluid_voice_get_channel": (i, [vp]),
         "fluid_synth_sfload": (i, [vp, ctypes.c_char_p, i]),
         "new_fluid_settings": (vp, []),
         "new_fluid_synth": (vp, [vp]),
@@ -197,6 +204,7 @@ class Synth:
             self.close()
             raise EngineUnavailable(f"FluidSynth could not load the SoundFont {str(path)!r}")
         self._drums = {c for c in range(self.channels) if c % 16 == 9}
+        self._controls: dict[tuple[int, int], int] = {}  # (channel, CC91 or CC93) -> value, for sends()
         self.reset()
 
     def __enter__(self) -> "Synth":
@@ -217,6 +225,7 @@ class Synth:
         """
         lib = self._lib
         lib.fluid_synth_system_reset(self._synth)
+        self._controls.clear()
         for chan in range(self.channels):
             lib.fluid_synth_set_channel_type(
                 self._synth, chan, _CHANNEL_TYPE_DRUM if chan in self._drums else _CHANNEL_TYPE_MELODIC
@@ -248,6 +257,8 @@ class Synth:
                 return
 
     def cc(self, channel: int, controller: int, value: int) -> None:
+        if controller in (91, 93):
+            self._controls[(channel, controller)] = value
         self._lib.fluid_synth_cc(self._synth, channel, controller, value)
 
     def note_on(self, channel: int, key: int, velocity: int) -> None:
@@ -255,6 +266,32 @@ class Synth:
 
     def note_off(self, channel: int, key: int) -> None:
         self._lib.fluid_synth_noteoff(self._synth, channel, key)
+
+    def sends(self, channel: int, key: int, velocity: int) -> tuple[float, float]:
+        """(reverb, chorus) send, 0-1, of the voices ``key`` starts on ``channel`` with its current CC91/CC93.
+
+        The patch's own send generators usually outweigh the controllers (a saw lead sends everything to the
+        chorus), so this asks the voices themselves. The probe note is silenced before it sounds; call
+        :meth:`reset` before rendering.
+        """
+        lib = self._lib
+        lib.fluid_synth_noteon(self._synth, channel, key, velocity)
+        voices = (ctypes.c_void_p * 64)()
+        lib.fluid_synth_get_voicelist(self._synth, voices, 64, -1)
+        reverb_cc, chorus_cc = self._controls.get((channel, 91), 40), self._controls.get((channel, 93), 0)
+        energy = [0.0, 0.0]
+        count = 0
+        for voice in voices:
+            if not voice or lib.fluid_voice_get_channel(voice) != channel:
+                continue
+            count += 1
+            for k, (gen, cc) in enumerate(((_GEN_REVERB_SEND, reverb_cc), (_GEN_CHORUS_SEND, chorus_cc))):
+                send = (lib.fluid_voice_gen_get(voice, gen) + _SEND_MODULATOR * cc / 127.0) / 1000.0
+                energy[k] += min(max(send, 0.0), 1.0) ** 2
+        lib.fluid_synth_all_sounds_off(self._synth, channel)
+        if not count:
+            return 0.0, 0.0
+        return (energy[0] / count) ** 0.5, (energy[1] / count) ** 0.5
 
     @property
     def active_voices(self) -> int:
