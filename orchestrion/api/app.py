@@ -3,9 +3,13 @@ OpenAPI and the playground's static files into one FastAPI app.
 
 Routes::
 
-    POST /v2/generate/audio                    create a generation (Bearer key)
-    GET  /v2/generate/audio?generation_id=ID   poll it (Bearer key)
-    GET  /files/<key>?expires=&signature=      signed file links (GET and HEAD, Range)
+    POST   /v2/generate/audio                    create a generation (Bearer key)
+    GET    /v2/generate/audio?generation_id=ID   poll it (Bearer key)
+    DELETE /v2/generate/audio?generation_id=ID   cancel it (extension)
+    GET    /v2/generate/audio/events?generation_id=ID   live status, server-sent events (extension)
+    GET    /v2/generate/audio/generations        this key's history, cursor paged (extension)
+    POST   /v1/projects/{p}/locations/{l}/publishers/google/models/lyria-002:predict   Vertex style (extension)
+    GET    /files/<key>?expires=&signature=      signed file links (GET and HEAD, Range)
     GET  /v1/models   /health   /ready   /metrics
     GET  /openapi.json   /docs   /   /static/*
 """
@@ -23,13 +27,20 @@ from ..config import Settings
 from ..jobs.store import JobStore
 from ..storage.base import Storage
 from ..storage.signing import UrlSigner, load_secret
+from ..webhooks import load_webhook_secret, parse_networks
+from ..webhooks.sender import WebhookSender
 from .auth import KeyAuthenticator
 from .context import ApiContext
 from .errors import install_error_handlers
 from .metrics import RequestMetrics
 from .middleware import RequestContextMiddleware
 from .routes_files import router as files_router
+from .background import BackgroundTasks
+from .ratelimit import RateLimiter
+from .routes_events import router as events_router
+from .routes_generate import present
 from .routes_generate import router as generate_router
+from .routes_vertex import router as vertex_router
 from .routes_meta import STATIC_DIR, router as meta_router
 from .spec import install_openapi
 
@@ -74,13 +85,18 @@ def create_app(
         metrics=metrics,
         # Workers refresh their presence well within a lease; one lease of silence means the worker is gone.
         worker_max_age=worker_max_age if worker_max_age is not None else max(10.0, settings.lease_seconds),
+        limiter=RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None,
+        webhook_networks=parse_networks(settings.webhook_allowed_networks),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        background = BackgroundTasks(context, _webhook_sender(settings, context))
+        background.start()
         try:
             yield
         finally:
+            background.stop()
             if owns_store:
                 store.close()
 
@@ -93,6 +109,8 @@ def create_app(
     app.state.orchestrion = context
     install_error_handlers(app)
     app.include_router(generate_router)
+    app.include_router(events_router)
+    app.include_router(vertex_router)
     app.include_router(files_router)
     app.include_router(meta_router)
     if STATIC_DIR.is_dir():
@@ -100,3 +118,17 @@ def create_app(
     install_openapi(app, settings.served_ids())
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics)
     return app
+
+
+def _webhook_sender(settings: Settings, context: ApiContext) -> WebhookSender:
+    # Deliveries link files from no request, so their links use public_url (or the address the server listens on).
+    base_url = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    return WebhookSender(
+        context.store,
+        secret=load_webhook_secret(settings.data_dir, settings.webhook_secret),
+        present=lambda job: present(context, base_url, job),
+        networks=context.webhook_networks,
+        timeout=settings.webhook_timeout_seconds,
+        max_attempts=settings.webhook_max_attempts,
+        retry_seconds=settings.webhook_retry_seconds,
+    )

@@ -60,7 +60,7 @@ def state_id(job: Job, queue_position: int | None) -> str:
     openapi_extra={"security": BEARER_SECURITY, "parameters": [
         {"name": "Last-Event-ID", "in": "header", "required": False,
          "description": "The id of the last event received, to resume without hearing it again.",
-         "schema": {"type": "string", "maxLength": 200}}]},
+         "schema": {"type": "string"}}]},
 )
 async def generation_events(
     request: Request,

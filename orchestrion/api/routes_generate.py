@@ -67,7 +67,7 @@ _HEADER_PARAMETERS = [
     {"name": "Prefer", "in": "header", "required": False,
      "description": "Extension: `wait=N` (N up to 60 s) answers with the finished generation (the GET shape, with "
                     "`Preference-Applied`) if it ends within N seconds, else the queued answer with `Location`.",
-     "schema": {"type": "string", "maxLength": 100}},
+     "schema": {"type": "string"}},
 ]
 
 
@@ -144,8 +144,6 @@ async def submit(
     seed = payload.seed if payload.seed is not None else secrets.randbelow(SEED_MAX + 1)
     extras = {name: getattr(payload, name) for name in _OPTIONAL_PARAMS if getattr(payload, name) is not None}
     _validate_with_engine(ctx, model, payload, seed, extras)
-    if payload.webhook_events is not None and payload.webhook_url is None:
-        raise BadRequest("webhook_events: needs webhook_url")
     if payload.webhook_url is not None:
         try:
             check_webhook_url(payload.webhook_url, ctx.webhook_networks)

@@ -42,6 +42,11 @@ PROMPT_MAX = 5000
 #: Samples one request may ask for (as Vertex allows).
 SAMPLE_COUNT_MAX = 4
 WebhookEvent = Literal["started", "completed", "error"]
+_PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
+#: http(s), a host (an ASCII name, an IPv4 address or a bracketed IPv6 one), an optional port, then visible ASCII;
+#: no credentials. (Names in other scripts are written in their ASCII, punycode form.)
+WEBHOOK_URL_PATTERN = (r"^https?://(?:[A-Za-z0-9._~%!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])" + _PORT
+                       + r"(?:[/?#][!-~]*)?$")
 OUTPUT_FORMATS = ("wav", "flac", "mp3", "ogg")
 
 
@@ -83,13 +88,15 @@ class GenerateAudioRequest(BaseModel):
     ] = None
     webhook_url: Annotated[
         str | None,
-        Field(strict=True, min_length=1, max_length=2048,
-              description="http(s) URL that receives signed `webhook_events` (extension; Standard Webhooks)."),
+        Field(strict=True, min_length=1, max_length=2048, pattern=WEBHOOK_URL_PATTERN,
+              description="http(s) URL that receives signed `webhook_events` (extension; Standard Webhooks). "
+                          "Addresses that are not public are refused unless the operator allows them."),
     ] = None
     webhook_events: Annotated[
         list[WebhookEvent] | None,
         Field(min_length=1, max_length=3,
-              description="Which events to send to `webhook_url` (extension; default all three)."),
+              description="Which events to send to `webhook_url` (extension; default all three; "
+                          "without `webhook_url` nothing is sent)."),
     ] = None
 
 

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from .schemas import ErrorBody, GenerateAudioRequest
+from .schemas import ErrorBody, GenerateAudioRequest, VertexPredictRequest
 
 __all__ = ["BEARER_SECURITY", "error_responses", "install_openapi"]
 
@@ -75,6 +75,10 @@ def install_openapi(app: FastAPI, served_ids: Sequence[str]) -> None:
         # The served ids are known only at run time; listing them lets clients and fuzzers pick a real one.
         body_schema["properties"]["model"]["enum"] = list(served_ids)
         schemas["GenerateAudioRequest"] = body_schema
+        vertex_schema = VertexPredictRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in vertex_schema.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        schemas["VertexPredictRequest"] = vertex_schema
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
         schemas.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))

@@ -21,6 +21,7 @@ COMMANDS = {
     "status": "orchestrion.cli.remote:status",
     "download": "orchestrion.cli.remote:download",
     "models": "orchestrion.cli.remote:models",
+    "webhooks": "orchestrion.cli.webhooks:webhooks",
 }
 
 

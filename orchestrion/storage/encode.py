@@ -37,7 +37,13 @@ FORMATS: dict[str, AudioFormat] = {
 
 
 def conform(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Return ``audio`` as float32 ``(frames, 2)`` at 48 kHz: resampled, mono duplicated, extra channels folded."""
+    """Return ``audio`` as float32 ``(frames, 2)`` at 48 kHz: resampled, mono duplicated, extra channels folded.
+
+    ``audio`` is float, or int16 full scale (32768 is 1.0): engines may return long extras such as stems as
+    16-bit to halve their memory.
+    """
+    if isinstance(audio, np.ndarray) and audio.dtype == np.int16:
+        audio = np.multiply(audio, np.float32(1.0 / 32768.0), dtype=np.float32)
     data = np.asarray(audio, dtype=np.float32)
     if data.ndim == 1:
         data = data[:, None]
@@ -90,10 +96,15 @@ def encode_audio(audio: np.ndarray, sample_rate: int, fmt: str = "wav") -> bytes
         spec = FORMATS[fmt]
     except KeyError:
         raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}") from None
-    data = conform(audio, sample_rate)
     buffer = io.BytesIO()
     import soundfile
 
+    if (spec.subtype == "PCM_16" and isinstance(audio, np.ndarray) and audio.dtype == np.int16
+            and sample_rate == OUTPUT_RATE and audio.ndim == 2 and audio.shape[1] == OUTPUT_CHANNELS):
+        # already 16-bit at the output format: written as it is (dither would only add noise)
+        soundfile.write(buffer, np.ascontiguousarray(audio), OUTPUT_RATE, format=spec.container, subtype="PCM_16")
+        return buffer.getvalue()
+    data = conform(audio, sample_rate)
     if spec.subtype == "PCM_16":
         soundfile.write(buffer, _to_pcm16(data), OUTPUT_RATE, format=spec.container, subtype="PCM_16")
     else:

@@ -23,7 +23,9 @@ def _build_app():  # noqa: ANN202 - (FastAPI, key)
     # is private to this module and removed at exit.
     folder = Path(tempfile.mkdtemp(prefix="orchestrion-schemathesis-"))
     atexit.register(shutil.rmtree, folder, True)
-    app_settings = make_settings(folder / "data", max_queued_per_key=1000)
+    # No worker runs here, so synchronous answers (Prefer: wait, the Vertex-style predict) wait only a moment.
+    app_settings = make_settings(folder / "data", max_queued_per_key=1000, max_wait_seconds=0.1,
+                                 predict_timeout_seconds=0.1)
     # Only models whose limits the schema states: an engine's own stricter rules (test/picky) and an engine that
     # cannot run here (test/missing, 503) are covered by the unit tests.
     app_settings = dataclasses.replace(app_settings, models={"test/tone": app_settings.models["test/tone"]})
@@ -42,7 +44,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_input_breaks_the_api(case: schemathesis.Case) -> None:
     response = case.call(headers=bearer(KEY))
-    assert response.status_code < 500, (response.status_code, response.content[:500])
+    # With no worker, a valid Vertex-style predict times out: its documented 504 (the generation is canceled).
+    timed_out = response.status_code == 504 and case.path.endswith(":predict")
+    assert response.status_code < 500 or timed_out, (response.status_code, response.content[:500])
     if response.status_code >= 400 and case.method.upper() != "HEAD":  # a HEAD answer has headers only
         body = response.json()
         assert set(body) == ERROR_KEYS, body

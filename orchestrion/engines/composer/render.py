@@ -39,6 +39,7 @@ _LOOP_TAIL_SECONDS = 3.0
 _CHORUS_DECAY_S = 0.02
 #: Added to every track's squared send, so a return is still shared by loudness if every send reads zero.
 _SEND_FLOOR = 1e-6
+_RAMP = (np.arange(1, _STEP + 1, dtype=np.float32) / _STEP)[None, None, :]
 
 #: Highest reverb send per role: reverb on bass and kick muddies the low end.
 _ROLE_REVERB_CAP = {"bass": 0.15, "drums": 0.35, "percussion": 0.4}
@@ -165,21 +166,22 @@ class _Share:
         self.matrix = np.where(lag >= 0, (1 - a) * a ** np.maximum(lag, 0), 0.0)
         self.carry = a ** (k + 1)
         self.level = np.zeros(len(sends))  # the smoothed send energy at the end of the last block
-        self.last = np.full(len(sends), 1.0 / len(sends))  # the share at the end of the last block
+        self.last = np.full(len(sends), 1.0 / len(sends), dtype=np.float32)  # the share at the last block's end
 
-    def per_frame(self, energy: np.ndarray) -> np.ndarray:
-        """(tracks, steps) dry energies → (tracks, steps * _STEP) float32 shares, ramped between steps."""
+    def per_frame(self, energy: np.ndarray, frames: int) -> np.ndarray:
+        """(tracks, steps) dry energies → (tracks, frames) float32 shares, ramped from step to step."""
         steps = energy.shape[1]
         level = (energy * self.gain[:, None]) @ self.matrix[:steps, :steps]
         level += self.level[:, None] * self.carry[None, :steps]
         self.level = level[:, -1]
         total = level.sum(axis=0)
-        share = np.where(total > 1e-30, level / np.maximum(total, 1e-300), 1.0 / level.shape[0])
+        share = np.where(total > 1e-30, level / np.maximum(total, 1e-300), 1.0 / level.shape[0]).astype(np.float32)
         before = np.concatenate([self.last[:, None], share[:, :-1]], axis=1)
         self.last = share[:, -1]
-        ramp = (np.arange(1, _STEP + 1, dtype=np.float32) / _STEP)[None, None, :]
-        frames = before[:, :, None] + (share - before)[:, :, None] * ramp
-        return frames.reshape(share.shape[0], -1).astype(np.float32)
+        out = np.empty((share.shape[0], steps, _STEP), dtype=np.float32)
+        np.multiply((share - before)[:, :, None], _RAMP, out=out)
+        out += before[:, :, None]
+        return out.reshape(share.shape[0], -1)[:, :frames]
 
 
 class _Pass:
@@ -246,12 +248,11 @@ class _Pass:
         parts = dry[:tracks].copy()
         if self.shares:
             steps = -(-n // _STEP)
-            padded = np.zeros((tracks, 2, steps * _STEP), dtype=np.float32)
-            padded[:, :, :n] = parts
-            energy = np.square(padded, dtype=np.float64).reshape(tracks, 2, steps, _STEP).sum(axis=(1, 3))
+            power = np.square(self.dry[: 2 * tracks, : steps * _STEP])  # frames past n are still zero
+            energy = power.reshape(tracks, 2, steps, _STEP).sum(axis=(1, 3), dtype=np.float64)
             for share, row in self.shares:
-                weights = share.per_frame(energy)[:, :n]
-                parts += weights[:, None, :] * self.fx[row : row + 2, :n][None, :, :]
+                weights = share.per_frame(energy, n)
+                parts += weights[:, None, :] * self.fx[None, row : row + 2, :n]
         for stem, audio in zip(self.stems, parts):
             stem.store(self.block, audio)
 
@@ -268,14 +269,16 @@ def _render_tracks(score: Score, tracks: list[Track], soundfont: SoundFont, mix:
     events: list[tuple[np.ndarray, list[tuple[int, int, int]]]] = []
     with soundfont.synth(channels=len(tracks), groups=groups) as synth:
         sends = np.zeros((len(tracks), 2))
-        if stems:  # each track's effect sends, from the voices its patch starts, before anything sounds
-            for channel, (track, s) in enumerate(zip(tracks, settings)):
-                synth.set_drums(channel, track.is_drums)
-                synth.program(channel, s.bank, s.program)
-                synth.cc(channel, 91, s.reverb)
-                synth.cc(channel, 93, s.chorus)
-                pitches = [n.pitch for n in track.notes if 0 <= n.pitch <= 127]
-                sends[channel] = synth.sends(channel, int(np.median(pitches)) if pitches else 60, 100)
+        # each track's effect sends, from the voices its patch starts, before anything sounds (probed even
+        # without stems: the probe notes leave the synth's voice order changed, and the mix must not depend on
+        # whether stems were asked for)
+        for channel, (track, s) in enumerate(zip(tracks, settings)):
+            synth.set_drums(channel, track.is_drums)
+            synth.program(channel, s.bank, s.program)
+            synth.cc(channel, 91, s.reverb)
+            synth.cc(channel, 93, s.chorus)
+            pitches = [n.pitch for n in track.notes if 0 <= n.pitch <= 127]
+            sends[channel] = synth.sends(channel, int(np.median(pitches)) if pitches else 60, 100)
         synth.reset(reverb=room if reverb else (*room[:3], 0.0), chorus=chorus)
         for channel, (track, s) in enumerate(zip(tracks, settings)):
             synth.set_drums(channel, track.is_drums)

@@ -17,16 +17,24 @@ _FULL = 32767.0
 
 
 class Stem:
-    """One track's stereo audio: ``pcm`` int16 (frames, 2) times ``scales[k]`` for the k-th block of frames."""
+    """One track's stereo audio: ``planar`` int16 (2, frames) times ``scales[k]`` for the k-th block of frames.
 
-    def __init__(self, pcm: np.ndarray, scales: np.ndarray) -> None:
-        self.pcm = pcm
+    Planar, because the renderer hands out each channel as its own row; :attr:`pcm` is the (frames, 2) view.
+    """
+
+    def __init__(self, planar: np.ndarray, scales: np.ndarray) -> None:
+        self.planar = planar
         self.scales = scales
 
     @classmethod
     def zeros(cls, frames: int) -> "Stem":
         # np.zeros maps fresh pages lazily: a block costs memory only once it is written
-        return cls(np.zeros((frames, 2), dtype=np.int16), np.ones(-(-frames // STEM_BLOCK), dtype=np.float64))
+        return cls(np.zeros((2, frames), dtype=np.int16), np.ones(-(-frames // STEM_BLOCK), dtype=np.float64))
+
+    @property
+    def pcm(self) -> np.ndarray:
+        """The samples as (frames, 2) int16, each times its block's scale."""
+        return self.planar.T
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -35,19 +43,21 @@ class Stem:
     def store(self, block: int, audio: np.ndarray) -> None:
         """Keep ``audio`` (float, (2, frames) planar, at most one block) as block ``block``."""
         start = block * STEM_BLOCK
-        stop = min(start + audio.shape[1], self.pcm.shape[0])
+        stop = min(start + audio.shape[1], self.planar.shape[1])
         if stop <= start:
             return
         audio = audio[:, : stop - start]
-        peak = float(np.abs(audio).max())
+        peak = max(float(audio.max()), -float(audio.min()))
         scale = peak / _FULL if peak > 0.0 else 1.0
         self.scales[block] = scale
-        self.pcm[start:stop] = np.rint(audio.T * np.float32(1.0 / scale))
+        scaled = audio * np.float32(1.0 / scale)
+        np.rint(scaled, out=scaled)
+        self.planar[:, start:stop] = scaled
 
     def audio(self, start: int = 0, stop: int | None = None) -> np.ndarray:
         """Frames ``start:stop`` as float32 (frames, 2)."""
-        stop = self.pcm.shape[0] if stop is None else min(stop, self.pcm.shape[0])
-        out = self.pcm[start:stop].astype(np.float32)
+        stop = self.planar.shape[1] if stop is None else min(stop, self.planar.shape[1])
+        out = self.pcm[start:stop].astype(np.float32, order="C")
         for block in range(start // STEM_BLOCK, -(-stop // STEM_BLOCK)):
             lo, hi = max(block * STEM_BLOCK, start) - start, min((block + 1) * STEM_BLOCK, stop) - start
             out[lo:hi] *= np.float32(self.scales[block])
@@ -55,14 +65,14 @@ class Stem:
 
     def fold(self, length: int) -> None:
         """Add everything past ``length`` onto the start, piece by piece, and keep the first ``length`` frames."""
-        total = self.pcm.shape[0]
+        total = self.planar.shape[1]
         if total <= length:
             return
         head = self.audio(0, min(length, total - length))
         for start in range(length, total, length):
             piece = self.audio(start, start + length)
             head[: piece.shape[0]] += piece
-        self.pcm = self.pcm[:length]
+        self.planar = self.planar[:, :length]
         for block in range(-(-head.shape[0] // STEM_BLOCK)):
             lo, hi = block * STEM_BLOCK, min((block + 1) * STEM_BLOCK, head.shape[0])
             if hi - lo < STEM_BLOCK and hi < length:  # a block only partly refolded keeps its other frames
@@ -77,11 +87,12 @@ class Stem:
 
         Converts in place, block by block, so no float copy of the whole stem is ever made; the stem is spent.
         """
-        pcm = self.pcm
         for block, scale in enumerate(self.scales):
-            part = pcm[block * STEM_BLOCK : (block + 1) * STEM_BLOCK]
+            part = self.planar[:, block * STEM_BLOCK : (block + 1) * STEM_BLOCK]
             factor = np.float32(scale * gain * 32768.0)
             if factor != 1.0:
-                part[:] = np.clip(np.rint(part * factor), -32768, 32767)
+                scaled = part * factor
+                np.rint(scaled, out=scaled)
+                part[:] = np.clip(scaled, -32768, 32767)
         self.scales = np.full_like(self.scales, 1.0 / 32768.0)
-        return pcm
+        return self.pcm
