@@ -72,7 +72,8 @@ def _bare_render(score, soundfont) -> None:
         events.sort()
         total = int(round(beats_to_seconds(score, np.array([score.length_beats]))[0] * SAMPLE_RATE))
         total += int(score.tail_seconds * SAMPLE_RATE)
-        out = np.zeros((total, 2), np.float32)
+        out = np.empty((total, 2), np.float32)  # huge pages, as the composer's buffers
+        out.fill(0.0)
         pos = 0
         for frame, kind, ch, a, b in events:
             frame = min(frame, total)

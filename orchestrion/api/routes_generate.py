@@ -12,8 +12,6 @@ answer is a dict serialised by orjson.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hashlib
 import logging
 import re
@@ -57,7 +55,8 @@ MAX_GENERATION_ID = 256
 _OPTIONAL_PARAMS = ("duration", "bpm", "key", "loop", "stems")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _PREFER_WAIT = re.compile(r"(?:^|[,;])\s*wait\s*=\s*\"?(\d{1,6}(?:\.\d+)?)\"?\s*(?=$|[,;])", re.IGNORECASE)
-_CURSOR_PREFIX = b"c1:"
+_CURSOR = re.compile(r"^g[0-9a-z]{1,12}$")
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 _HEADER_PARAMETERS = [
     {"name": "Idempotency-Key", "in": "header", "required": False,
@@ -316,8 +315,8 @@ async def list_generations(
     request: Request,
     key: ApiKey = Depends(authenticated_key),
     limit: int = Query(20, ge=1, le=100, description="Generations per page."),
-    after: str | None = Query(None, min_length=1, max_length=200,
-                              description="The `next_cursor` of the previous page."),
+    after: str | None = Query(None, pattern=_CURSOR.pattern,
+                              description="The `next_cursor` of the previous page (opaque)."),
 ) -> Response:
     """This key's generations, newest first, each in the shape `GET /v2/generate/audio` answers, cursor paged."""
     ctx = api_context(request)
@@ -335,24 +334,23 @@ async def list_generations(
 
 
 def _encode_cursor(cursor: str | None) -> str | None:
+    # The store's cursor is a row number; written in base 36 behind a letter it is short and says nothing useful.
     if cursor is None:
         return None
-    return base64.urlsafe_b64encode(_CURSOR_PREFIX + cursor.encode()).decode().rstrip("=")
+    number, digits = int(cursor), ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = _BASE36[rest] + digits
+        if number == 0:
+            return "g" + digits
 
 
 def _decode_cursor(cursor: str | None) -> str | None:
     if cursor is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-    except (binascii.Error, ValueError):
-        raise BadRequest("after: not a cursor this server handed out") from None
-    if not raw.startswith(_CURSOR_PREFIX):
+    if not _CURSOR.match(cursor):
         raise BadRequest("after: not a cursor this server handed out")
-    try:
-        return raw[len(_CURSOR_PREFIX):].decode("ascii")
-    except UnicodeDecodeError:
-        raise BadRequest("after: not a cursor this server handed out") from None
+    return str(int(cursor[1:], 36))
 
 
 # -- the answer --------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import base64
 import time
 from typing import Any
 
+import anyio
 import anyio.to_thread
 import httpx
 from fastapi import APIRouter, Request
@@ -91,8 +92,10 @@ async def predict(request: Request, project: str, location: str) -> Response:
             finished.append(done)
     except BaseException:
         # Whatever went wrong (a timeout, a refused second instance, a client gone), nobody will collect these.
-        for job in jobs:
-            await ctx.write(ctx.store.cancel_job, job.id, key.id)
+        # Shielded: when the client hung up, the surrounding scope is cancelled and would cancel these writes too.
+        with anyio.CancelScope(shield=True):
+            for job in jobs:
+                await ctx.write(ctx.store.cancel_job, job.id, key.id)
         raise
 
     predictions: list[dict[str, Any]] = []

@@ -43,10 +43,9 @@ PROMPT_MAX = 5000
 SAMPLE_COUNT_MAX = 4
 WebhookEvent = Literal["started", "completed", "error"]
 _PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
-#: http(s), a host (an ASCII name, an IPv4 address or a bracketed IPv6 one), an optional port, then visible ASCII;
-#: no credentials. (Names in other scripts are written in their ASCII, punycode form.)
-WEBHOOK_URL_PATTERN = (r"^https?://(?:[A-Za-z0-9._~%!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])" + _PORT
-                       + r"(?:[/?#][!-~]*)?$")
+#: http(s), a host (an ASCII name or an IPv4 address; IPv6 receivers are reached by name), an optional port, then
+#: visible ASCII; no credentials. (Names in other scripts are written in their ASCII, punycode form.)
+WEBHOOK_URL_PATTERN = r"^https?://[A-Za-z0-9._~%!$&'()*+,;=-]+" + _PORT + r"(?:[/?#][!-~]*)?$"
 OUTPUT_FORMATS = ("wav", "flac", "mp3", "ogg")
 
 
@@ -82,7 +81,7 @@ class GenerateAudioRequest(BaseModel):
     ] = "wav"
     sample_count: Annotated[
         int | None,
-        Field(strict=True, ge=1, le=SAMPLE_COUNT_MAX,
+        Field(ge=1, le=SAMPLE_COUNT_MAX,
               description="Tracks to make (extension, 1-4): the first with `seed`, the others with seeds derived "
                           "from it; answered as `audio_files`. Each costs the model's credits."),
     ] = None
@@ -100,7 +99,7 @@ class GenerateAudioRequest(BaseModel):
     ] = None
 
 
-    @field_validator("seed", mode="before")
+    @field_validator("seed", "sample_count", mode="before")
     @classmethod
     def _seed_is_a_json_integer(cls, value: Any) -> Any:
         # JSON Schema counts 7.0 as an integer, so it is accepted; "7" and true are not numbers and are refused.
@@ -199,8 +198,15 @@ class VertexParameters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sample_count: Annotated[
-        int | None, Field(strict=True, ge=1, le=SAMPLE_COUNT_MAX, description="Excludes instances[].seed.")
+        int | None, Field(ge=1, le=SAMPLE_COUNT_MAX, description="Excludes instances[].seed.")
     ] = None
+
+    @field_validator("sample_count", mode="before")
+    @classmethod
+    def _count_is_a_json_integer(cls, value: Any) -> Any:
+        if isinstance(value, (bool, str)):
+            raise ValueError("must be an integer")
+        return value
 
 
 class VertexPredictRequest(BaseModel):

@@ -17,6 +17,9 @@ __all__ = ["serve", "worker"]
 
 log = logging.getLogger("orchestrion.serve")
 
+#: How long a stopping server lets requests in flight finish before cutting them.
+SHUTDOWN_GRACE_SECONDS = 10
+
 
 def _welcome(settings: Settings, new_key: str | None) -> str:
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
@@ -66,8 +69,10 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     count = 0 if no_workers else (settings.workers if settings.workers is not None else os.cpu_count() or 1)
     supervisor = Supervisor(settings, count) if count else None
     app = create_app(settings, store)
+    # Open event streams (and long `Prefer: wait` requests) would hold a graceful stop forever; past this many
+    # seconds they are cut, and clients reconnect (EventSource does so by itself, resuming with Last-Event-ID).
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                            lifespan="on", server_header=False)
+                            lifespan="on", server_header=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
     server = uvicorn.Server(config)
     # uvicorn handles SIGTERM/SIGINT itself, then restores the previous handlers and raises the signal again. With
     # the default handlers that second delivery would kill this process before the workers are stopped, so the

@@ -11,7 +11,11 @@ PostgreSQL does the locking and the durability; there is no broker beside it:
 - the per-key queue limit and the credit quota are exact: creation locks the key's row. The queue-wide limit is
   read without a global lock, so creations racing through several API processes may pass it by at most the number
   in flight at that moment; it protects the machine, and serialising every creation to make it exact would cost
-  more than that overshoot.
+  more than that overshoot. Idempotency keys are exact for the same reason as the per-key limit;
+- webhook deliveries are an outbox filled by a trigger in the transaction that changes the job (migration 0003),
+  and senders lease them with ``SKIP LOCKED`` like workers lease jobs;
+- job counts per status are appended as +1/-1 rows that any process folds together now and then, so hot counter
+  rows never make claims, completions and creations wait on each other.
 
 Connections come from a small pool per process (:mod:`._postgres_connections`) that turns connection loss into
 :class:`StoreUnavailable` and reconnects by itself when the database is back.
@@ -23,6 +27,8 @@ import math
 import threading
 import time
 from typing import Any, Sequence
+
+import psycopg
 
 from ._postgres_connections import Listener, PostgresConnections, connect, connection_options, translate
 from ._postgres_sql import (
@@ -123,14 +129,8 @@ class PostgresJobStore(JobStore):
         conn = connect(self._conninfo, autocommit=False)
         try:
             return run_migrations(conn, migrations, POSTGRES_DIALECT)
-        except StoreError:
-            raise
-        except Exception as exc:
-            import psycopg
-
-            if isinstance(exc, psycopg.Error):
-                raise translate(exc) from None
-            raise
+        except psycopg.Error as exc:
+            raise translate(exc) from None
         finally:
             conn.close()
 

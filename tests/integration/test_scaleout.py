@@ -303,8 +303,10 @@ def _generating_long_job(database_url: str) -> tuple[str, int]:
 
     def look() -> bool:
         with psycopg.connect(database_url) as conn:
+            # Early in the job (under half done), so the kill lands well before it could finish.
             row = conn.execute("SELECT id, lease_owner FROM jobs WHERE status = 'generating' AND progress > 0"
-                               " AND params->>'prompt' LIKE 'sleep:%%' ORDER BY seq LIMIT 1").fetchone()
+                               " AND progress < 0.5 AND params->>'prompt' LIKE 'sleep:%%' ORDER BY seq LIMIT 1"
+                               ).fetchone()
         if row:
             found.append((row[0], int(row[1].split(":")[1])))  # lease owner: "<host>:<pid>:<tag>"
         return bool(row)

@@ -35,8 +35,8 @@ class PostgresUnavailable(RuntimeError):
 def find_bin_dir() -> Path:
     """The folder holding ``initdb``/``pg_ctl``: ``$ORCHESTRION_PG_BIN``, else the newest Debian install."""
     explicit = os.environ.get("ORCHESTRION_PG_BIN")
-    candidates = [explicit] if explicit else sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
+    installed = [p for p in glob.glob("/usr/lib/postgresql/*/bin") if Path(p).parent.name.isdigit()]
+    candidates = [explicit] if explicit else sorted(installed, key=lambda p: int(Path(p).parent.name), reverse=True)
     for folder in candidates:
         if folder and (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
             return Path(folder)

@@ -42,7 +42,11 @@ class Brief:
     #: A stable number drawn from the prompt's text, for choices the words leave open.
     variation: int = 0
     #: Which fields the user stated rather than the interpreter guessed: "bpm", "key", "mode", "metre", ...
+    #: ("tempo" when a tempo word such as "allegro" set the BPM).
     explicit: frozenset[str] = field(default_factory=frozenset)
+    #: False while the key and tempo are the interpreter's placeholders, for :func:`.variation.settle` to draw
+    #: from the seed where the prompt stated none; a brief built by hand says what it means.
+    settled: bool = True
 
     @property
     def key(self) -> Key:

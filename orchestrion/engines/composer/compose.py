@@ -5,7 +5,8 @@ The stages run in order — ensemble (:mod:`.arrange`), form sized to the durati
 (:mod:`.melody`), comping, bass and arpeggios (:mod:`.rhythm`), drums (:mod:`.drums`) — each following its
 section's energy. Swing and humanised timing and velocity come last, and a ritardando into a held final tonic
 chord closes the piece (a looping piece instead runs straight back into its start). Every random choice draws
-from generators seeded by (seed, brief, part), so a request always composes the same score.
+from generators seeded by (seed, brief, part), so a request always composes the same score; what the prompt left
+open (key, tempo) is drawn from the seed first (:mod:`.variation`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .rhythm import arp_bar, bass_bar, comp_bar, swing_offset
 from .score import Control, Note, Score, Section, TempoChange, Track
 from .styles import DEFAULT_STYLE, STYLES, Style
 from .theory import Key
+from .variation import settle
 from .voicing import power_chord, voice_progression
 
 __all__ = ["compose"]
@@ -148,6 +150,7 @@ def _timpani(part: Part, sections: list[SectionPlan], harmony: list[BarHarmony],
 
 def compose(brief: Brief, seed: int) -> Score:
     """The score for ``brief``; the same ``(brief, seed)`` always gives the same score."""
+    brief = settle(brief, seed)
     style = STYLES.get(brief.style) or STYLES[DEFAULT_STYLE]
     key = brief.key
     bar_beats = brief.beats_per_bar

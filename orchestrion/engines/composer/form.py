@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 __all__ = ["SectionPlan", "plan_form"]
 
-_TEMPLATE = ("A", "B", "A", "bridge", "B", "B", "A", "B", "bridge", "B", "B", "A", "B")
+#: Orders of verses (A), choruses (B) and bridges; the seed picks one, so pieces of one prompt differ in shape.
+_TEMPLATES = (
+    ("A", "B", "A", "bridge", "B", "B", "A", "B", "bridge", "B", "B", "A", "B"),
+    ("A", "A", "B", "A", "B", "bridge", "B", "B", "A", "B", "bridge", "B", "B"),
+    ("A", "B", "B", "A", "bridge", "B", "A", "B", "B", "bridge", "B", "B", "A"),
+)
 _ENERGY = {"intro": 0.28, "A": 0.55, "B": 0.88, "bridge": 0.32, "outro": 0.38, "end": 0.5}
 
 
@@ -54,7 +59,8 @@ def plan_form(total_bars: int, phrase_bars: int, loop: bool, arc: str, rng: rand
     if body < 2 * phrase:
         phrase = max(1, body // 2) if body >= 2 else body
     count = max(1, body // phrase)
-    kinds = list(_TEMPLATE[:count]) if count <= len(_TEMPLATE) else [_TEMPLATE[i % len(_TEMPLATE)] for i in range(count)]
+    template = _TEMPLATES[rng.randrange(len(_TEMPLATES))]
+    kinds = [template[i % len(template)] for i in range(count)]
     if count >= 2 and kinds[-1] != "B":
         kinds[-1] = "B"
     sizes = [phrase] * count

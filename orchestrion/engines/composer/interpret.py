@@ -314,6 +314,7 @@ def interpret(prompt: str, negative_prompt: str = "", overrides: Mapping[str, An
         marked = next((s.bpm for s in positive if s.bpm is not None), None)
         if marked is not None:
             bpm = marked
+            explicit.add("tempo")
         else:
             nudge = sum(s.tempo for s in positive if s.tempo is not None)
             position = 0.5 + 0.6 * (energy - spec.energy) + nudge + ((variation >> 8) % 21 - 10) / 100.0
@@ -402,4 +403,5 @@ def interpret(prompt: str, negative_prompt: str = "", overrides: Mapping[str, An
         hints=frozenset(hints - {"swing", "straight", "loop"}),
         variation=variation,
         explicit=frozenset(explicit),
+        settled=False,
     )

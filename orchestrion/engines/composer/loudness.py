@@ -14,7 +14,7 @@ import math
 import numpy as np
 from scipy.signal import firwin
 
-__all__ = ["block_true_peaks", "integrated_loudness", "true_peak_db"]
+__all__ = ["LoudnessMeter", "block_true_peaks", "integrated_loudness", "true_peak_db"]
 
 OVERSAMPLE = 4
 _HALF_TAPS = 12  # taps of each interpolating phase on either side of a frame
@@ -44,6 +44,9 @@ FILTERS = _polyphase_filters()
 
 def _frame_peaks(audio: np.ndarray) -> np.ndarray:
     """Largest absolute sample across channels, per frame (column-wise: reducing a short axis is slow)."""
+    if audio.shape[1] == 2 and audio.flags.c_contiguous:  # one pass over contiguous memory, then pairs
+        both = np.abs(audio.reshape(-1))
+        return np.maximum(both[0::2], both[1::2])
     peaks = np.abs(audio[:, 0])
     for ch in range(1, audio.shape[1]):
         np.maximum(peaks, np.abs(audio[:, ch]), out=peaks)
@@ -119,7 +122,7 @@ def true_peak_db(audio: np.ndarray, *, wrap: bool = False) -> float:
     """True peak of ``audio`` (frames, channels) in dBTP, from a 4× oversampled signal."""
     if audio.size == 0:
         return -math.inf
-    peak = float(_frame_peaks(audio).max())
+    peak = max(float(_frame_peaks(audio[start : start + _CHUNK]).max()) for start in range(0, audio.shape[0], _CHUNK))
     if peak == 0.0:
         return -math.inf
     return 20 * math.log10(float(block_true_peaks(audio, 4096, peak, wrap=wrap).max()))
@@ -130,54 +133,88 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
 
     Audio shorter than one 400 ms block is measured as if it repeated; silence is −inf.
     """
-    import pyloudnorm
-    from scipy.signal import sosfilt
-
-    block_s, step = 0.400, 0.25
     data = np.asarray(audio)
     if data.ndim == 1:
         data = data[:, None]
-    min_frames = int(block_s * sample_rate) + 1
+    min_frames = int(_BLOCK_S * sample_rate) + 1
     if 0 < data.shape[0] < min_frames:
         data = np.tile(data, (-(-min_frames // data.shape[0]), 1))
-    frames = data.shape[0]
-    if frames == 0 or not np.any(data):
-        return -math.inf
-    stages = list(pyloudnorm.Meter(sample_rate)._filters.values())
-    sos = np.array([np.concatenate([st.b * st.passband_gain, st.a]) for st in stages], dtype=np.float64)
-    n_blocks = int(np.round((frames / sample_rate - block_s) / (block_s * step))) + 1
-    j = np.arange(n_blocks, dtype=np.float64)
-    lower = (block_s * (j * step) * sample_rate).astype(np.int64)
-    upper = np.minimum((block_s * (j * step + 1) * sample_rate).astype(np.int64), frames)
-    # Cumulative K-weighted energy is needed only at block bounds; filter in chunks carrying the filter state,
-    # so a 3-minute track never allocates a full-length float64 copy (fresh pages are slow to fault in).
-    bounds, where = np.unique(np.concatenate([lower, upper]), return_inverse=True)
-    z = np.empty((n_blocks, data.shape[1]), dtype=np.float64)
-    for ch in range(data.shape[1]):
-        state = np.zeros((sos.shape[0], 2))
-        at_bounds = np.zeros(bounds.shape[0], dtype=np.float64)
-        carry, b = 0.0, 0
-        while b < bounds.shape[0] and bounds[b] == 0:
-            b += 1
-        for start in range(0, frames, _CHUNK):
-            stop = min(start + _CHUNK, frames)
-            weighted, state = sosfilt(sos, data[start:stop, ch].astype(np.float64), zi=state)
-            np.square(weighted, out=weighted)
-            np.cumsum(weighted, out=weighted)
-            weighted += carry
-            hi = np.searchsorted(bounds, stop, side="right")
-            at_bounds[b:hi] = weighted[bounds[b:hi] - start - 1]
-            b, carry = hi, float(weighted[-1])
-        cumulative = at_bounds[where]
-        z[:, ch] = (cumulative[n_blocks:] - cumulative[:n_blocks]) / (block_s * sample_rate)
-    weights = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: z.shape[1]]
-    with np.errstate(divide="ignore"):
-        block_lufs = -0.691 + 10.0 * np.log10(z @ weights)
-        gated = block_lufs >= -70.0
-        if not gated.any():
+    meter = LoudnessMeter(data.shape[0], sample_rate, data.shape[1])
+    for start in range(0, data.shape[0], _CHUNK):
+        meter.feed(data[start : start + _CHUNK])
+    return meter.result()
+
+
+_BLOCK_S, _OVERLAP_STEP = 0.400, 0.25
+
+
+class LoudnessMeter:
+    """:func:`integrated_loudness` of ``frames`` frames fed in consecutive chunks of any size.
+
+    Lets the master measure a signal it computes chunk by chunk without ever holding all of it. Cumulative
+    K-weighted energy is needed only at the 400 ms block bounds, so each chunk is filtered (carrying the filter
+    state), squared and summed up to the bounds it contains.
+    """
+
+    def __init__(self, frames: int, sample_rate: int, channels: int = 2) -> None:
+        import pyloudnorm
+
+        self.frames, self.sample_rate, self.channels = frames, sample_rate, channels
+        stages = list(pyloudnorm.Meter(sample_rate)._filters.values())
+        self.sos = np.array([np.concatenate([st.b * st.passband_gain, st.a]) for st in stages], dtype=np.float64)
+        self.n_blocks = max(int(np.round((frames / sample_rate - _BLOCK_S) / (_BLOCK_S * _OVERLAP_STEP))) + 1, 0)
+        j = np.arange(self.n_blocks, dtype=np.float64)
+        lower = (_BLOCK_S * (j * _OVERLAP_STEP) * sample_rate).astype(np.int64)
+        upper = np.minimum((_BLOCK_S * (j * _OVERLAP_STEP + 1) * sample_rate).astype(np.int64), frames)
+        self.bounds, self.where = np.unique(np.concatenate([lower, upper]), return_inverse=True)
+        self.at_bounds = np.zeros((self.bounds.shape[0], channels), dtype=np.float64)
+        self.state = np.zeros((self.sos.shape[0], channels, 2))
+        self.carry = np.zeros(channels)
+        self.position = 0
+        self.next_bound = int(np.searchsorted(self.bounds, 0, side="right"))  # bounds at 0 hold zero energy
+        self.silent = True
+
+    def feed(self, chunk: np.ndarray) -> None:
+        from scipy.signal import sosfilt
+
+        chunk = np.asarray(chunk)
+        if chunk.ndim == 1:
+            chunk = chunk[:, None]
+        n = chunk.shape[0]
+        if n == 0:
+            return
+        if self.silent and np.any(chunk):
+            self.silent = False
+        start, stop = self.position, self.position + n
+        # channels as rows: the filter then runs along contiguous memory
+        weighted, self.state = sosfilt(self.sos, chunk.T.astype(np.float64), axis=1, zi=self.state)
+        np.square(weighted, out=weighted)
+        b = self.next_bound
+        hi = int(np.searchsorted(self.bounds, stop, side="right"))
+        if hi > b:  # energy up to each bound in this chunk (bounds fall in (start, stop]): segment sums, summed up
+            cuts = self.bounds[b:hi] - start
+            # reduceat's last segment runs to the end, so the chunk's remainder after the last bound is one more
+            segments = np.add.reduceat(weighted, np.concatenate([[0], cuts[cuts < n]]), axis=1)
+            running = np.cumsum(segments, axis=1) + self.carry[:, None]
+            self.at_bounds[b:hi] = running[:, : cuts.shape[0]].T
+            self.carry = running[:, -1]
+        else:
+            self.carry = self.carry + weighted.sum(axis=1)
+        self.next_bound, self.position = hi, stop
+
+    def result(self) -> float:
+        if self.frames == 0 or self.silent or self.n_blocks == 0:
             return -math.inf
-        relative = -0.691 + 10.0 * np.log10(z[gated].mean(axis=0) @ weights) - 10.0
-        gated &= block_lufs > relative
-        if not gated.any():
-            return -math.inf
-        return float(-0.691 + 10.0 * np.log10(z[gated].mean(axis=0) @ weights))
+        cumulative = self.at_bounds[self.where]
+        z = (cumulative[self.n_blocks :] - cumulative[: self.n_blocks]) / (_BLOCK_S * self.sample_rate)
+        weights = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: z.shape[1]]
+        with np.errstate(divide="ignore"):
+            block_lufs = -0.691 + 10.0 * np.log10(z @ weights)
+            gated = block_lufs >= -70.0
+            if not gated.any():
+                return -math.inf
+            relative = -0.691 + 10.0 * np.log10(z[gated].mean(axis=0) @ weights) - 10.0
+            gated &= block_lufs > relative
+            if not gated.any():
+                return -math.inf
+            return float(-0.691 + 10.0 * np.log10(z[gated].mean(axis=0) @ weights))

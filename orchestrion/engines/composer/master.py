@@ -7,6 +7,10 @@ that ends gets a short fade over its release tail; a loop is processed as a circ
 
 Silence stays silence and audio shorter than a loudness block is measured as if repeated; nothing here raises on
 odd input.
+
+Memory: everything runs in chunks of :data:`_CHUNK` frames, and with ``in_place`` the track is mastered in the
+buffer it arrived in, so mastering a three-minute track holds no full-length copy of it (the limiter's trials are
+measured chunk by chunk as they are computed, and only the last is written).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
-from .loudness import block_true_peaks, integrated_loudness, true_peak_db
+from .loudness import LoudnessMeter, block_true_peaks, integrated_loudness, true_peak_db
 
 __all__ = ["Mastered", "TARGET_LUFS", "TRUE_PEAK_CEILING_DB", "master"]
 
@@ -39,6 +43,8 @@ _MAX_EXTRA_GAIN_DB = 20.0
 _LIMITER_RANGE_DB = 6.0
 _LOOP_WARMUP_S = 3.0
 _HEADROOM_DB = 5.0
+#: Frames processed at a time (whole-track float64 temporaries of a 3-minute track would be 138 MB each).
+_CHUNK = 1 << 16
 
 
 @dataclass
@@ -101,23 +107,40 @@ class _Limiter:
         total = float(self.energy.sum()) or 1.0
         return 10 * math.log10(max(float((self.energy * 10 ** (curve_db / 10)).sum()) / total, 1e-12))
 
-    def apply(self, gain_db: float, curve_db: np.ndarray) -> np.ndarray:
-        """``audio * gain * limiter``, the per-block curve interpolated frame by frame."""
+    def apply(self, gain_db: float, curve_db: np.ndarray, *, fade: bool, out: np.ndarray | None = None,
+              measure: bool = True) -> float:
+        """``audio * gain * limiter`` (faded when ``fade``), chunk by chunk: written into ``out`` unless it is None,
+        and measured unless ``measure`` is false — its integrated loudness is returned (NaN when not measured)."""
         frames = self.audio.shape[0]
-        out = np.empty_like(self.audio)
+        if not measure and out is None:
+            return math.nan
+        if frames < int(0.4 * self.sample_rate) + 1 and out is None:
+            # too short for one loudness block: the meter must see all of it, repeated
+            out = np.empty_like(self.audio)
+            self.apply(gain_db, curve_db, fade=fade, out=out)
+            return integrated_loudness(out, self.sample_rate)
+        meter = LoudnessMeter(frames, self.sample_rate, self.audio.shape[1])
         centres = np.arange(curve_db.shape[0], dtype=np.float64) * _BLOCK + (_BLOCK - 1) / 2
         linear = 10 ** ((curve_db + gain_db) / 20)
-        step = 1 << 18
-        for start in range(0, frames, step):
-            stop = min(start + step, frames)
+        for start in range(0, frames, _CHUNK):
+            stop = min(start + _CHUNK, frames)
             gain = np.interp(np.arange(start, stop, dtype=np.float64), centres, linear).astype(np.float32)
-            np.multiply(self.audio[start:stop], gain[:, None], out=out[start:stop])
-        return out
+            if fade:
+                _fade(gain, start, frames, self.sample_rate)
+            chunk = self.audio[start:stop] * gain[:, None]
+            if measure:
+                meter.feed(chunk)
+            if out is not None:
+                out[start:stop] = chunk
+        if not measure:
+            return math.nan
+        return meter.result() if frames >= int(0.4 * self.sample_rate) + 1 else integrated_loudness(out, self.sample_rate)
 
 
-def _colour_and_dynamics(
-    audio: np.ndarray, sample_rate: int, production: frozenset[str], add_room: bool, seed: int
-) -> np.ndarray:
+def _colour_and_dynamics(audio: np.ndarray, sample_rate: int, pre: float, production: frozenset[str],
+                         add_room: bool, seed: int, loop: bool) -> None:
+    """Pre-gain, high-pass, colour, compress (and add a room) in place, chunk by chunk; a loop first runs its
+    own end through the chain, so the effects' state at its start is what its end leaves behind."""
     import pedalboard as pb
 
     plugins: list = [pb.HighpassFilter(cutoff_frequency_hz=30.0)]
@@ -128,40 +151,80 @@ def _colour_and_dynamics(
     if add_room and "dry" not in production:  # the render's own rooms ("hall" among them) otherwise suffice
         plugins.append(pb.Reverb(room_size=0.8 if "hall" in production else 0.55, damping=0.4, wet_level=0.22,
                                  dry_level=0.89, width=1.0))
-    out = pb.Pedalboard(plugins)(audio, sample_rate, reset=True)
+    board = pb.Pedalboard(plugins)
+    frames = audio.shape[0]
+    gain = np.float32(pre)
+    reset = True
+    if loop:
+        warm = min(frames, int(_LOOP_WARMUP_S * sample_rate))
+        for start in _chunk_starts(frames - warm, frames):
+            board(audio[start : _chunk_stop(start, frames - warm, frames)] * gain, sample_rate, reset=reset)
+            reset = False
+    energy = 0.0
+    for start in _chunk_starts(0, frames):
+        stop = _chunk_stop(start, 0, frames)
+        out = board(audio[start:stop] * gain, sample_rate, reset=reset)
+        reset = False
+        audio[start:stop] = out
+        energy += float(np.square(out, dtype=np.float64).sum())
     if "vinyl" in production:
-        out = out + _vinyl_noise(out.shape[0], sample_rate, seed, float(np.sqrt(np.mean(out**2)) + 1e-9))
-    return np.ascontiguousarray(out, dtype=np.float32)
+        rms = math.sqrt(energy / max(audio.size, 1)) + 1e-9
+        _add_vinyl_noise(audio, sample_rate, seed, rms)
 
 
-def _vinyl_noise(frames: int, sample_rate: int, seed: int, rms: float) -> np.ndarray:
-    """Surface hiss and crackle, seeded, at levels relative to the music so it colours without covering."""
-    rng = np.random.default_rng(seed ^ 0x5EED)
-    hiss = rng.standard_normal((frames, 2)).astype(np.float32)
-    hiss = uniform_filter1d(hiss, 3, axis=0) * (rms * 0.02)  # soft, slightly dull hiss ~ −34 dB under the music
-    crackle = np.zeros((frames, 2), dtype=np.float32)
-    count = int(frames / sample_rate * 6)  # about six pops a second
-    if count and frames > 64:
-        at = rng.integers(0, frames - 64, count)
-        amp = (rng.pareto(3.0, count) + 0.3).astype(np.float32) * rms * 0.5
-        decay = np.exp(-np.arange(48) / 6.0).astype(np.float32)
-        for ch in range(2):
-            pulses = np.zeros(frames, dtype=np.float32)
-            np.add.at(pulses, at, amp * rng.choice([-1.0, 1.0], count).astype(np.float32))
-            crackle[:, ch] = np.convolve(pulses, decay, mode="same")
-    return hiss + crackle
+def _chunk_starts(begin: int, end: int) -> range:
+    return range(begin, end, _CHUNK)
 
 
-def _fade(audio: np.ndarray, sample_rate: int) -> None:
-    """Fade in over 3 ms and out over the last second (at most a tenth of the piece), in place."""
-    n = audio.shape[0]
-    fade_in = min(int(0.003 * sample_rate), n // 4)
-    if fade_in:
-        audio[:fade_in] *= (np.arange(fade_in, dtype=np.float32) / fade_in)[:, None]
-    fade_out = min(int(1.0 * sample_rate), n // 10)
-    if fade_out:
-        ramp = 0.5 * (1 + np.cos(np.linspace(0.0, math.pi, fade_out, dtype=np.float32)))
-        audio[n - fade_out :] *= ramp[:, None]
+def _chunk_stop(start: int, begin: int, end: int) -> int:
+    """End of the chunk at ``start``; a last chunk of only a few frames joins the one before it (a chunk of two
+    frames would read as two channels of two frames)."""
+    stop = min(start + _CHUNK, end)
+    if end - stop < 64:
+        stop = end
+    return stop
+
+
+def _add_vinyl_noise(audio: np.ndarray, sample_rate: int, seed: int, rms: float) -> None:
+    """Surface hiss and crackle, seeded, at levels relative to the music so it colours without covering; added in
+    place chunk by chunk (each chunk its own seeded generator, a crackle's decay carried into the next)."""
+    decay = np.exp(-np.arange(48) / 6.0).astype(np.float32)
+    carry = np.zeros((decay.shape[0] - 1, 2), dtype=np.float32)
+    frames = audio.shape[0]
+    for index, start in enumerate(range(0, frames, _CHUNK)):
+        stop = min(start + _CHUNK, frames)
+        n = stop - start
+        rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x5EED, index])
+        hiss = rng.standard_normal((n, 2)).astype(np.float32)
+        hiss = uniform_filter1d(hiss, 3, axis=0) * np.float32(rms * 0.02)  # soft, dull hiss ~ −34 dB under
+        count = int(n / sample_rate * 6)  # about six pops a second
+        crackle = np.zeros((n + decay.shape[0] - 1, 2), dtype=np.float32)
+        if count:
+            at = rng.integers(0, n, count)
+            amp = (rng.pareto(3.0, count) + 0.3).astype(np.float32) * np.float32(rms * 0.5)
+            for ch in range(2):
+                pulses = np.zeros(n, dtype=np.float32)
+                np.add.at(pulses, at, amp * rng.choice([-1.0, 1.0], count).astype(np.float32))
+                crackle[:, ch] = np.convolve(pulses, decay, mode="full")
+        crackle[: carry.shape[0]] += carry
+        carry = crackle[n:].copy()
+        audio[start:stop] += hiss + crackle[:n]
+
+
+def _fade(gain: np.ndarray, start: int, frames: int, sample_rate: int) -> None:
+    """Shape the per-frame ``gain`` of frames ``start:start+len(gain)`` of a ``frames``-long piece, in place: in over
+    3 ms and out over the last second (at most a tenth of the piece)."""
+    stop = start + gain.shape[0]
+    fade_in = min(int(0.003 * sample_rate), frames // 4)
+    if fade_in and start < fade_in:
+        k = np.arange(start, min(stop, fade_in))
+        gain[: k.shape[0]] *= (k / fade_in).astype(np.float32)
+    fade_out = min(int(1.0 * sample_rate), frames // 10)
+    begin = frames - fade_out
+    if fade_out and stop > begin:
+        k = np.arange(max(start, begin), stop) - begin
+        ramp = 0.5 * (1 + np.cos(np.pi * k / max(fade_out - 1, 1)))
+        gain[gain.shape[0] - k.shape[0] :] *= ramp.astype(np.float32)
 
 
 def _soft_clip(audio: np.ndarray, level: float) -> np.ndarray:
@@ -176,8 +239,9 @@ def _soft_clip(audio: np.ndarray, level: float) -> np.ndarray:
     return out
 
 
-def _level(shaped: np.ndarray, lufs: float, sample_rate: int, loop: bool) -> tuple[np.ndarray, float, float, float]:
-    """Gain ``shaped`` to the target loudness under the true-peak ceiling: (audio, gain dB, deepest GR dB, LUFS).
+def _level(shaped: np.ndarray, lufs: float, sample_rate: int, loop: bool) -> tuple[float, float, float]:
+    """Gain ``shaped`` to the target loudness under the true-peak ceiling, in place: (gain dB, deepest GR dB,
+    LUFS).
 
     Limiting lowers loudness: the gain is raised to match, first by predicting the loss from the energy the
     limiter removes (cheap), then by measuring. Transients more than :data:`_LIMITER_RANGE_DB` over the ceiling
@@ -202,19 +266,17 @@ def _level(shaped: np.ndarray, lufs: float, sample_rate: int, loop: bool) -> tup
         limiter = _Limiter(shaped, sample_rate, min(gain_db + _HEADROOM_DB, top_db), wrap=loop)
     curve = limiter.curve_db(gain_db)
     clipped = False
-    out, measured = shaped, lufs
-    for _ in range(5):
+    measured = lufs
+    for attempt in range(5):
         if not clipped and float(curve.min()) < -_LIMITER_RANGE_DB:
             clipped, gain_db = True, base_db
             level = ceiling * 10 ** ((_LIMITER_RANGE_DB - gain_db) / 20)
             limiter = _Limiter(_soft_clip(shaped, level), sample_rate, gain_db, wrap=loop)
             curve = limiter.curve_db(gain_db)
-        out = limiter.apply(gain_db, curve)
-        if not loop:
-            _fade(out, sample_rate)
-        measured = integrated_loudness(out, sample_rate)
+        # trials are only measured; the one that is kept is written over the input at the end
+        measured = limiter.apply(gain_db, curve, fade=not loop)
         error_db = TARGET_LUFS - measured
-        if not math.isfinite(measured) or abs(error_db) <= 0.2 or gain_db >= top_db:
+        if not math.isfinite(measured) or abs(error_db) <= 0.2 or gain_db >= top_db or attempt == 4:
             break
         gain_db = min(gain_db + error_db * 1.2, top_db)  # limiting takes back part of any raise: overshoot
         if clipped:  # the clipper's level follows the gain
@@ -223,7 +285,8 @@ def _level(shaped: np.ndarray, lufs: float, sample_rate: int, loop: bool) -> tup
         elif gain_db > limiter.max_gain_db:
             limiter = _Limiter(shaped, sample_rate, min(gain_db + _HEADROOM_DB, top_db), wrap=loop)
         curve = limiter.curve_db(gain_db)
-    return out, gain_db, float(curve.min()), measured
+    limiter.apply(gain_db, curve, fade=not loop, out=shaped, measure=False)  # as measured in the last trial
+    return gain_db, float(curve.min()), measured
 
 
 def master(
@@ -234,38 +297,46 @@ def master(
     loop: bool = False,
     has_reverb: bool = True,
     seed: int = 0,
+    in_place: bool = False,
 ) -> Mastered:
     """Master ``audio`` (float (frames, 2)) to −14 LUFS and ≤ −1 dBTP.
 
     ``has_reverb`` says whether the render already placed the music in a room; ``seed`` drives the vinyl noise.
+    With ``in_place`` a writable C-contiguous float32 ``audio`` becomes the result (saving a copy of the track).
     """
-    audio = np.asarray(audio, dtype=np.float32)
+    audio = np.asarray(audio)
     if audio.ndim != 2 or audio.shape[1] != 2:
         raise ValueError(f"audio must have shape (frames, 2), got {audio.shape}")
-    if audio.shape[0] == 0 or not np.any(audio):
-        return Mastered(audio.copy(), 0.0, -math.inf, -math.inf, 0.0)
-    if not np.isfinite(audio).all():
-        audio = np.nan_to_num(audio, nan=0.0, posinf=0.0, neginf=0.0)
-
+    usable = in_place and audio.dtype == np.float32 and audio.flags.c_contiguous and audio.flags.writeable
+    audio = audio if usable else np.array(audio, dtype=np.float32, order="C")
+    frames = audio.shape[0]
     # Bring the mix to a known level first so the compressor's threshold means the same for every render.
-    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    energy = 0.0
+    for start in range(0, frames, _CHUNK):
+        chunk = audio[start : start + _CHUNK]
+        if not np.isfinite(chunk).all():
+            np.nan_to_num(chunk, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        energy += float(np.square(chunk, dtype=np.float64).sum())
+    if frames == 0 or energy == 0.0:
+        return Mastered(audio, 0.0, -math.inf, -math.inf, 0.0)
+    rms = math.sqrt(energy / audio.size)
     pre_db = -20.0 - 20 * math.log10(max(rms, 1e-9))
-    pre = np.float32(10 ** (pre_db / 20))
-    if loop:
-        warm = min(audio.shape[0], int(_LOOP_WARMUP_S * sample_rate))
-        circle = np.concatenate([audio[-warm:], audio]) * pre
-        shaped = _colour_and_dynamics(circle, sample_rate, production, not has_reverb, seed)[warm:]
-    else:
-        shaped = _colour_and_dynamics(audio * pre, sample_rate, production, not has_reverb, seed)
+    _colour_and_dynamics(audio, sample_rate, 10 ** (pre_db / 20), production, not has_reverb, seed, loop)
+    shaped = audio
 
     lufs = integrated_loudness(shaped, sample_rate)
     if not math.isfinite(lufs):  # below BS.1770's absolute gate: too quiet to judge, keep the level
-        lufs = 10 * math.log10(max(float(np.mean(np.square(shaped, dtype=np.float64))), 1e-18))
-    out, gain_db, limited_db, measured = _level(shaped, lufs, sample_rate, loop)
+        mean_square = sum(float(np.square(shaped[s : s + _CHUNK], dtype=np.float64).sum())
+                          for s in range(0, frames, _CHUNK)) / shaped.size
+        lufs = 10 * math.log10(max(mean_square, 1e-18))
+    gain_db, limited_db, measured = _level(shaped, lufs, sample_rate, loop)
+    out = shaped
     peak_db = true_peak_db(out, wrap=loop)
     ceiling_db = _LIMITER_CEILING_DB + 0.1
     if peak_db > ceiling_db:  # the per-frame gain moved a peak between samples: trim the whole track
-        out *= np.float32(10 ** ((ceiling_db - peak_db) / 20))
+        trim = np.float32(10 ** ((ceiling_db - peak_db) / 20))
+        for start in range(0, frames, _CHUNK):
+            out[start : start + _CHUNK] *= trim
         peak_db = true_peak_db(out, wrap=loop)
         measured = integrated_loudness(out, sample_rate)
     return Mastered(

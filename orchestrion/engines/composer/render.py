@@ -24,7 +24,7 @@ import numpy as np
 
 from .score import Score, Track
 from .soundfont import SAMPLE_RATE, SoundFont, Synth
-from .stems import STEM_BLOCK, Stem
+from .stems import STEM_BLOCK, Stem, zeroed
 
 __all__ = ["Rendering", "Stem", "beats_to_seconds", "render", "stem_settings"]
 
@@ -323,7 +323,7 @@ def render(score: Score, soundfont: SoundFont, *, stems: bool = True) -> Renderi
     else:
         length = max(int(round(score.duration_seconds * SAMPLE_RATE)), _BLOCK)
         rendered = length
-    mix = np.zeros((rendered, 2), dtype=np.float32)
+    mix = zeroed((rendered, 2), np.float32)
     kept: dict[str, Stem] = {}
     any_reverb = False
     step = Synth.MAX_GROUPS

@@ -182,7 +182,7 @@ class Synth:
             "synth.audio-channels": groups,
             # One reverb and one chorus for the whole piece: a unit per stem would cost as much as the voices.
             "synth.effects-groups": 1,
-            "synth.polyphony": 4096,
+            "synth.polyphony": 512,
             # Render on the calling thread: extra FluidSynth threads would fight the other workers for cores.
             "synth.cpu-cores": 1,
             "synth.reverb.active": 1,

@@ -221,3 +221,24 @@ def test_composing_is_fast() -> None:
 
     assert best(interpret(ORCHESTRAL)) < 0.05
     assert best(interpret("Tight 1970s funk groove at 108 bpm, 3 minutes")) < 0.3
+
+
+def test_seeds_choose_key_and_tempo_the_prompt_left_open() -> None:
+    brief = interpret("chill lo-fi hip hop beat for studying")
+    scores = [compose(brief, seed) for seed in range(10)]
+    keys = {(s.key_tonic, s.key_mode) for s in scores}
+    tempi = {s.tempo[0].bpm for s in scores}
+    low, high = STYLES["lofi"].tempo
+    assert len(keys) >= 5, keys
+    assert len(tempi) >= 4 and all(low <= t <= high for t in tempi), tempi
+    assert len({tuple(t.name for t in s.tracks) for s in scores}) >= 2, "the ensemble varies too"
+
+
+def test_stated_key_tempo_and_tempo_words_win_over_the_seed() -> None:
+    stated = interpret("chill lo-fi hip hop beat, 82 bpm, in D minor")
+    assert {(compose(stated, seed).key_tonic, compose(stated, seed).key_mode) for seed in range(6)} == {(2, "minor")}
+    assert {compose(stated, seed).tempo[0].bpm for seed in range(6)} == {82.0}
+    marked = interpret("a gentle waltz, andante")
+    assert len({compose(marked, seed).tempo[0].bpm for seed in range(6)}) == 1
+    sad = interpret("heartbroken, grieving, desolate lo-fi beat")
+    assert {compose(sad, seed).key_mode for seed in range(8)} == {"minor"}, "a clear mood keeps its mode"

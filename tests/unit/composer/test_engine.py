@@ -8,10 +8,12 @@ import mido
 import numpy as np
 import pyloudnorm
 import pytest
+import soundfile
 
 from orchestrion.engines import EngineError, GenerationRequest, InvalidRequest, create_engine
 from orchestrion.engines.composer import ComposerEngine
 from orchestrion.engines.composer.loudness import true_peak_db
+from orchestrion.storage.encode import encode_audio
 
 PROMPT = "Uplifting deep house track at 128 BPM in F minor, four-on-the-floor kick, warm bass line, airy synth pads"
 
@@ -58,8 +60,8 @@ def test_prompt_becomes_mastered_stereo_track_with_midi_and_stems(engine):
     assert any(m.channel == 9 for t in parsed.tracks for m in t if m.type == "note_on"), "house has drums"
     stems = [e for e in result.extras if e.name.startswith("stems/")]
     assert len(stems) == len(parsed.tracks) - 1
-    for stem in stems:
-        assert stem.audio.dtype == np.float32 and stem.audio.shape == audio.shape
+    for stem in stems:  # 16-bit full scale: half the memory of float, and what the WAV holds anyway
+        assert stem.audio.dtype == np.int16 and stem.audio.shape == audio.shape
 
     info = result.info
     assert info["bpm"] == 128.0 and info["key"] == "F minor" and info["style"]
@@ -68,10 +70,19 @@ def test_prompt_becomes_mastered_stereo_track_with_midi_and_stems(engine):
 
 def test_stems_sum_to_the_premaster_mix_at_master_loudness(engine):
     result, _ = _generate(engine)
-    stems = np.sum([e.audio for e in result.extras if e.name.startswith("stems/")], axis=0)
+    stems = np.sum([e.audio / 32768.0 for e in result.extras if e.name.startswith("stems/")], axis=0)
     meter = pyloudnorm.Meter(48_000)
     # the stems carry the master's loudness gain, so their sum sits near the track before its limiter
     assert meter.integrated_loudness(stems) == pytest.approx(meter.integrated_loudness(result.audio), abs=2.0)
+
+
+def test_stems_encode_to_the_same_16_bit_samples(engine):
+    result, _ = _generate(engine, duration=5.0)
+    stem = next(e for e in result.extras if e.name.startswith("stems/"))
+    for fmt in ("wav", "flac"):
+        decoded, rate = soundfile.read(io.BytesIO(encode_audio(stem.audio, result.sample_rate, fmt)), dtype="int16")
+        assert rate == 48_000 and decoded.shape == stem.audio.shape
+        np.testing.assert_array_equal(decoded, stem.audio)
 
 
 def test_same_request_same_bytes_across_jobs_and_engines(engine):
@@ -86,6 +97,7 @@ def test_same_request_same_bytes_across_jobs_and_engines(engine):
         other.close()
     assert first.audio.tobytes() == third.audio.tobytes()
     assert first.extras[0].data == third.extras[0].data
+    assert all(a.audio.tobytes() == b.audio.tobytes() for a, b in zip(first.extras[1:], third.extras[1:]))
     different, _ = _generate(engine, seed=8)
     assert different.audio.shape != first.audio.shape or not np.array_equal(different.audio, first.audio)
 
@@ -104,7 +116,8 @@ def test_loop_has_no_fade(engine):
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
-        ({"bpm": 10}, "bpm", "between 20 and 300"),
+        ({"bpm": 10}, "bpm", "between 40 and 240"),
+        ({"bpm": 250}, "bpm", "between 40 and 240"),
         ({"bpm": "fast"}, "bpm", "number"),
         ({"bpm": True}, "bpm", "number"),
         ({"key": "H major"}, "key", "D minor"),
@@ -127,7 +140,7 @@ def test_validate_checks_duration_and_accepts_good_requests():
     assert info.value.field == "duration"
     with pytest.raises(InvalidRequest):
         engine.validate(GenerationRequest(prompt="x", duration=4))
-    engine.validate(GenerationRequest(prompt="x", duration=30, params={"bpm": 20, "key": "E-flat major",
+    engine.validate(GenerationRequest(prompt="x", duration=30, params={"bpm": 40, "key": "E-flat major",
                                                                       "loop": True}))
 
 

@@ -28,7 +28,8 @@ def _lufs(audio: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def music(soundfont) -> dict[str, np.ndarray]:
     rendering = render(make_score(bars=8, bpm=110.0), soundfont)
-    return {"mix": rendering.mix, "drums": rendering.stems["drums"], "strings": rendering.stems["strings"]}
+    return {"mix": rendering.mix, "drums": rendering.stems["drums"].audio(),
+            "strings": rendering.stems["strings"].audio()}
 
 
 def _inputs(music: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -114,6 +115,14 @@ def test_ending_fades_and_loop_joins_seamlessly(music):
     seam = np.abs(looped[0] - looped[-1]).max()
     assert seam <= np.percentile(steps, 99.9)
     assert np.abs(looped[:480]).max() > 1e-3, "a loop must not fade in"
+
+
+def test_in_place_masters_the_buffer_it_was_given(music):
+    copy = master(music["mix"], SR, production=frozenset({"vinyl"}), seed=2).audio
+    buffer = music["mix"].copy()
+    result = master(buffer, SR, production=frozenset({"vinyl"}), seed=2, in_place=True)
+    assert result.audio is buffer
+    assert buffer.tobytes() == copy.tobytes()
 
 
 def test_same_input_gives_byte_identical_master(music):

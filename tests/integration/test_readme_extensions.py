@@ -1,0 +1,70 @@
+"""The README's "Beyond the hosted API" examples run as written against a live server, and every setting the
+extensions added is documented."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+
+from orchestrion.config import _FIELD_TYPES
+from tests.integration.test_readme import README, blocks, readme_env
+from tests.support.server import ServerProcess
+
+EXTENSION_SETTINGS = [
+    "retention_seconds", "max_wait_seconds", "predict_timeout_seconds", "vertex_model", "rate_limit_per_minute",
+    "max_active_per_key", "sse_keepalive_seconds", "webhook_secret", "webhook_allowed_networks",
+    "webhook_timeout_seconds", "webhook_max_attempts", "webhook_retry_seconds",
+]
+
+
+def run(block: str, server: ServerProcess, **env: str) -> str:
+    command = block.replace("http://127.0.0.1:8000", server.base_url)
+    done = subprocess.run(["bash", "-c", command], env={**readme_env(server), **env}, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_extension_examples_work_as_written(live_server: ServerProcess) -> None:
+    (wait,) = blocks("sh", "Wait for the result in one request")
+    finished = json.loads(run(wait, live_server))
+    assert finished["status"] == "completed" and finished["audio_file"]["url"]
+
+    (events,) = blocks("sh", "Live status (server-sent events)")
+    stream = run(events, live_server, ID=finished["id"])
+    assert "id: completed-100" in stream and '"status":"completed"' in stream
+
+    (cancel,) = blocks("sh", "Cancel")
+    answer = json.loads(run(cancel, live_server, ID=finished["id"]))
+    assert answer["status"] == "completed" and "already ended" in answer["message"]
+
+    (history,) = blocks("sh", "History")
+    listed = json.loads(run(history, live_server))
+    assert listed["object"] == "list" and finished["id"] in [item["id"] for item in listed["data"]]
+
+    (samples,) = blocks("sh", "Several samples")
+    several = json.loads(run(samples, live_server))
+    assert several["status"] == "completed" and several["seeds"] == [9, 10] and len(several["audio_files"]) == 2
+
+    (vertex,) = blocks("sh", "Vertex AI style")
+    predicted = json.loads(run(vertex, live_server))
+    assert len(predicted["predictions"]) == 2
+    assert base64.b64decode(predicted["predictions"][0]["bytesBase64Encoded"])[:4] == b"RIFF"
+
+    (sdk,) = blocks("python", "Idempotent retries")
+    twice = sdk + "\nprint(generation.id, client.audio.generate(prompt='Upbeat synthwave', " \
+                  "idempotency_key='order-1234').id)\n"
+    done = subprocess.run([sys.executable, "-c", twice], env=readme_env(live_server), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.split()
+    assert first == second
+
+
+def test_every_extension_setting_is_a_setting_and_documented() -> None:
+    table = README.split("## Configuration", 1)[1]
+    for name in EXTENSION_SETTINGS:
+        assert name in _FIELD_TYPES, name
+        assert f"`{name}`" in table, f"{name} is missing from the README's configuration table"
