@@ -32,11 +32,29 @@ def settings_from(config_file: str | None, **overrides: Any) -> Settings:
         raise click.UsageError(str(exc)) from None
 
 
-def open_migrated_store(settings: Settings):  # noqa: ANN201 - JobStore, imported lazily
-    """The job store the settings name, migrated to the latest schema."""
-    from ..jobs import open_store
+def open_migrated_store(settings: Settings, wait_seconds: float = 30.0):  # noqa: ANN201 - JobStore
+    """The job store the settings name, migrated to the latest schema.
+
+    A database that is not up yet (machines starting together) is waited for up to ``wait_seconds``; then the
+    command exits with code 3 and the reason, not a traceback.
+    """
+    import time
+
+    from ..jobs import StoreUnavailable, open_store
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings)
-    store.migrate()
-    return store
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.5
+    while True:
+        try:
+            store.migrate()
+            return store
+        except StoreUnavailable as exc:
+            if time.monotonic() + delay > deadline:
+                store.close()
+                click.echo(f"error: the job store is unavailable: {exc}", err=True)
+                raise SystemExit(EXIT_SERVER) from None
+            click.echo(f"waiting for the job store ({exc}); retrying in {delay:g} s", err=True)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)

@@ -31,7 +31,7 @@ from ..engines import (
     GenerationResult,
     create_engine,
 )
-from ..jobs import FileRef, Job, JobStatus, JobStore, StoreError, open_store
+from ..jobs import FileRef, Job, JobStatus, JobStore, StoreError, StoreUnavailable, open_store
 from ..logs import log_event
 from ..storage import Storage, open_storage
 from ..storage.encode import FORMATS, encode_audio
@@ -151,8 +151,32 @@ class Worker:
         self._lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
+    def _announce(self, state: str, engine_models: Sequence[str]) -> None:
+        """Record this worker's presence; a store that is away only delays the news (the next beat retries)."""
+        try:
+            self.store.record_worker(self.worker_id, engine_models=list(engine_models), state=state)
+        except StoreError as exc:
+            log_event(log, "presence not recorded", logging.WARNING, worker=self.worker_id, state=state,
+                      reason=str(exc))
+
+    def _patiently(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a store call, retrying while the store is unavailable for up to one lease: a database restart then
+        costs a pause, not the worker (and its loaded engines). Past the lease the job is no longer ours anyway."""
+        deadline = time.monotonic() + self.settings.lease_seconds
+        delay = 0.1
+        while True:
+            try:
+                return call(*args, **kwargs)
+            except StoreUnavailable as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log_event(log, "store unavailable, retrying", logging.WARNING, worker=self.worker_id,
+                          reason=str(exc), retry_in=delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
     def load_engines(self) -> None:
-        self.store.record_worker(self.worker_id, engine_models=list(self.model_configs), state="loading")
+        self._announce("loading", self.model_configs)
         for model_id, config in self.model_configs.items():
             started = time.perf_counter()
             try:
@@ -165,7 +189,7 @@ class Worker:
             self.engines[model_id] = engine
             log_event(log, "engine loaded", model=model_id, engine=config.engine, worker=self.worker_id,
                       seconds=round(time.perf_counter() - started, 3))
-        self.store.record_worker(self.worker_id, engine_models=list(self.engines), state="ready")
+        self._announce("ready", self.engines)
 
     def install_signal_handlers(self) -> None:
         """SIGTERM/SIGINT: stop claiming, finish the batch in hand, then exit."""
@@ -202,10 +226,7 @@ class Worker:
         finally:
             self.stopping.set()
             heartbeat.join(timeout=5)
-            try:
-                self.store.record_worker(self.worker_id, engine_models=list(self.engines), state="stopped")
-            except StoreError:
-                pass
+            self._announce("stopped", self.engines)
             for engine in self.engines.values():
                 engine.close()
         return done
@@ -256,8 +277,8 @@ class Worker:
         for index, job in enumerate(jobs):
             mine = [outcome for owner, outcome in zip(owners, outcomes) if owner == index]
             failure = next((o for o in mine if isinstance(o, BaseException)), None)
-            self._finish(job, failure if failure is not None else mine, engine_seconds / len(jobs),
-                         lost=job.id in running.lost)
+            self._patiently(self._finish, job, failure if failure is not None else mine,
+                            engine_seconds / len(jobs), lost=job.id in running.lost)
 
     def _generate(self, engine: Engine, chunk: list[GenerationRequest], offset: int, owners: list[int],
                   fractions: list[float], running: _Running) -> Sequence[GenerationResult | BaseException]:

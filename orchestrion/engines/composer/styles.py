@@ -86,8 +86,11 @@ _add(Style(
     valence=0.1, energy=0.2, production=frozenset({"hall"}),
 ))
 _add(Style(
-    "lofi", (70, 90), ("ii7 V7 Imaj7 vi7", "Imaj7 iii7 vi7 IVmaj7", "IVmaj7 iii7 ii7 Imaj7"),
-    ("i7 iv7 VImaj7 V7", "i7 iv7 i7 iv7", "VImaj7 v7 i7 i7"),
+    "lofi", (70, 90),
+    ("ii7 V7 Imaj7 vi7", "Imaj7 iii7 vi7 IVmaj7", "IVmaj7 iii7 ii7 Imaj7", "Imaj7 vi7 ii7 V7",
+     "IVmaj7 V7 iii7 vi7", "Imaj7 IVmaj7 iii7 vi7"),
+    ("i7 iv7 VImaj7 V7", "i7 iv7 i7 iv7", "VImaj7 v7 i7 i7", "i7 VImaj7 iv7 v7", "iv7 v7 i7 VImaj7",
+     "i7 VII7 VImaj7 v7"),
     {"melody": ("rhodes", "vibraphone", "nylon_guitar"), "harmony": ("rhodes", "piano"), "pad": ("warm_pad",),
      "bass": ("electric_bass", "acoustic_bass"), "drums": ("drum_kit",)},
     swing=0.6, swing_unit=0.25, comp="lazy", bass="syncopated", drums="boom_bap", melody="lyrical", reverb=0.3,

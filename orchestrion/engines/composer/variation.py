@@ -17,8 +17,9 @@ from .styles import DEFAULT_STYLE, STYLES
 
 __all__ = ["settle"]
 
-#: Keys each mode is drawn from: those whose tonics sit well in the parts' registers.
-_TONICS = {"major": (0, 7, 2, 9, 4, 5, 10, 3), "minor": (9, 4, 2, 7, 0, 5, 11, 6)}
+#: Every tonic: the parts take their registers from their instruments, so any key sits well; the more keys, the
+#: fewer seeds land in the same one.
+_TONICS = {"major": tuple(range(12)), "minor": tuple(range(12))}
 _MINOR_LIKE = ("minor", "dorian", "phrygian", "locrian")
 #: How far (as a share of the style's tempo range) the seed may move an unstated tempo from the mood's choice.
 _TEMPO_SPREAD = 0.35

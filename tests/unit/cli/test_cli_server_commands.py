@@ -80,3 +80,18 @@ def test_bad_config_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
 def test_worker_with_unknown_model_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["worker", "--models", "nope/none", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2 and "unknown model" in result.output
+
+
+def test_an_unreachable_database_is_waited_for_then_a_clean_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+    from orchestrion.cli._common import open_migrated_store
+    from orchestrion.config import load_settings
+    from tests.support.server import free_port
+
+    url = f"postgresql://nobody@127.0.0.1:{free_port()}/none?connect_timeout=1"
+    settings = load_settings(environ={"ORCHESTRION_DATABASE_URL": url})
+    with pytest.raises(SystemExit) as exit_info:
+        open_migrated_store(settings, wait_seconds=1.5)
+    assert exit_info.value.code == 3
+    err = capsys.readouterr().err
+    assert "waiting for the job store" in err and "error: the job store is unavailable" in err
+    assert "Traceback" not in err

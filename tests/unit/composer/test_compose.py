@@ -240,5 +240,5 @@ def test_stated_key_tempo_and_tempo_words_win_over_the_seed() -> None:
     assert {compose(stated, seed).tempo[0].bpm for seed in range(6)} == {82.0}
     marked = interpret("a gentle waltz, andante")
     assert len({compose(marked, seed).tempo[0].bpm for seed in range(6)}) == 1
-    sad = interpret("heartbroken, grieving, desolate lo-fi beat")
+    sad = interpret("sad, melancholy lo-fi beat")
     assert {compose(sad, seed).key_mode for seed in range(8)} == {"minor"}, "a clear mood keeps its mode"

@@ -12,7 +12,7 @@ import pytest
 import soundfile
 
 from orchestrion.config import load_settings
-from orchestrion.jobs import JobStatus, NewJob
+from orchestrion.jobs import JobStatus, NewJob, StoreUnavailable
 from orchestrion.jobs.sqlite import SQLiteJobStore
 from orchestrion.workers.worker import Worker
 
@@ -136,3 +136,22 @@ def test_worker_refuses_unknown_models(env) -> None:
     settings, store, _ = env
     with pytest.raises(ValueError, match="unknown model"):
         Worker(settings, store=store, models=["nope"])
+
+
+def test_a_store_outage_while_finishing_costs_a_pause_not_the_job(env) -> None:
+    settings, store, key = env
+    job_id = make_job(store, key.id, "a tone")
+    real_complete = store.complete_job
+    calls = []
+
+    def flaky_complete(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= 2:
+            raise StoreUnavailable("database restarting")
+        return real_complete(*args, **kwargs)
+
+    store.complete_job = flaky_complete  # type: ignore[method-assign]
+    run_worker(settings, store, 1)
+    assert len(calls) == 3
+    job = store.get_job(job_id)
+    assert job.status is JobStatus.COMPLETED and job.attempts == 1
