@@ -29,6 +29,8 @@ DEFAULT_PROMPTS = REPO / ".." / "shared" / "eval" / "prompts.jsonl"
 #: Issue 3's targets: the mean score, and the pass rate per category.
 TARGETS = {"mean": 0.95, "tempo": 0.95, "key": 0.90, "drums": 0.90, "loudness": 1.0, "true_peak": 1.0,
            "no_clipping": 1.0, "gap": 1.0}
+#: Pairs closer than this share key and chords (a relative key or a different progression already gives ~0.13).
+VARIETY_CLOSE = 0.1
 _TONAL_EXCEPTIONS = {"ambient", "drone", "techno", "trap", "chiptune"}
 
 
@@ -120,19 +122,23 @@ def main() -> None:
 
     if args.seeds > 1:
         [item] = [i for i in items if i["id"] == args.variety_prompt] or items[:1]
-        chromas = []
+        chromas, keys = [], []
         for seed in range(1, args.seeds + 1):
             [result] = engine.generate([_request(item, seed)], lambda i, f: None)
             if not isinstance(result, BaseException):
                 chromas.append(chroma_sequence(result.audio, result.sample_rate))
+                keys.append(f"{seed}: {result.info['key']} {result.info['bpm']:g}")
         distances = []
         for a, b in itertools.combinations(chromas, 2):
             n = min(a.shape[1], b.shape[1])
             distances.append(float(np.mean(1.0 - np.sum(a[:, :n] * b[:, :n], axis=0))))
         if distances:
+            close = sum(d < VARIETY_CLOSE for d in distances)
             print(f"variety, {len(chromas)} seeds of {item['id']!r}: pairwise chroma distance (1 - cosine, per "
                   f"second) mean {statistics.mean(distances):.3f}, min {min(distances):.3f}, "
-                  f"max {max(distances):.3f}")
+                  f"max {max(distances):.3f}; {close} of {len(distances)} pairs under {VARIETY_CLOSE} "
+                  f"(the same key and chords)")
+            print(f"  seeds (key, BPM): {'; '.join(keys)}")
     engine.close()
 
 

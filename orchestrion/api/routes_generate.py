@@ -320,6 +320,10 @@ async def list_generations(
 ) -> Response:
     """This key's generations, newest first, each in the shape `GET /v2/generate/audio` answers, cursor paged."""
     ctx = api_context(request)
+    unknown = sorted(set(request.query_params) - {"limit", "after"})
+    if unknown:
+        # A misspelt `limit` or `after` must not silently page from the start.
+        raise BadRequest(f"{unknown[0]}: is not a known query parameter (use limit and after)")
     try:
         jobs, next_cursor = ctx.store.list_jobs(key.id, limit=limit, after=_decode_cursor(after))
     except ValueError:

@@ -212,7 +212,12 @@ class VertexParameters(BaseModel):
 class VertexPredictRequest(BaseModel):
     """Body of the Vertex-style ``lyria-002:predict`` route."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Vertex's rule, stated so that clients and fuzzers know it: no instance seed, or no sample_count.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"instances": {"items": {"properties": {"seed": {"type": "null"}}}}}},
+        {"properties": {"parameters": {"anyOf": [
+            {"type": "null"}, {"properties": {"sample_count": {"type": "null"}}}]}}},
+    ]})
 
     instances: Annotated[list[VertexInstance], Field(min_length=1, max_length=SAMPLE_COUNT_MAX)]
     parameters: VertexParameters | None = None

@@ -44,14 +44,15 @@ _RAMP = (np.arange(1, _STEP + 1, dtype=np.float32) / _STEP)[None, None, :]
 #: Highest reverb send per role: reverb on bass and kick muddies the low end.
 _ROLE_REVERB_CAP = {"bass": 0.15, "drums": 0.35, "percussion": 0.4}
 #: Reverb room (size, damping, width, level) per production hint, first match wins, with its send scale and
-#: the energy decay time (s) its tail follows, which paces how long a track keeps its share of the return.
+#: the energy decay time (s) of its tail (its measured RT60 / ln 10⁶: 1.2, 4.6, 2.7, 1.6 and 2.1 s), which paces
+#: how long a track keeps its share of the return after it stops.
 _ROOMS: tuple[tuple[str, tuple[float, float, float, float], float, float], ...] = (
-    ("dry", (0.3, 0.5, 0.5, 0.6), 0.3, 0.15),
-    ("hall", (0.85, 0.25, 1.0, 1.0), 1.3, 0.5),
-    ("live", (0.7, 0.3, 0.9, 0.9), 1.1, 0.35),
-    ("lofi", (0.45, 0.6, 0.6, 0.8), 0.8, 0.2),
+    ("dry", (0.3, 0.5, 0.5, 0.6), 0.3, 0.09),
+    ("hall", (0.85, 0.25, 1.0, 1.0), 1.3, 0.33),
+    ("live", (0.7, 0.3, 0.9, 0.9), 1.1, 0.2),
+    ("lofi", (0.45, 0.6, 0.6, 0.8), 0.8, 0.12),
 )
-_DEFAULT_ROOM = ((0.6, 0.35, 0.8, 0.9), 1.0, 0.3)
+_DEFAULT_ROOM = ((0.6, 0.35, 0.8, 0.9), 1.0, 0.15)
 
 
 @dataclass
