@@ -40,6 +40,7 @@ from .ratelimit import RateLimiter
 from .routes_events import router as events_router
 from .routes_generate import present
 from .routes_generate import router as generate_router
+from .routes_history import router as history_router
 from .routes_vertex import router as vertex_router
 from .routes_meta import STATIC_DIR, router as meta_router
 from .spec import install_openapi
@@ -109,6 +110,7 @@ def create_app(
     app.state.orchestrion = context
     install_error_handlers(app)
     app.include_router(generate_router)
+    app.include_router(history_router)
     app.include_router(events_router)
     app.include_router(vertex_router)
     app.include_router(files_router)

@@ -1,5 +1,5 @@
 """``POST /v2/generate/audio`` (create), ``GET /v2/generate/audio?generation_id=ID`` (poll): the seed protocol; and
-``DELETE`` of the same (cancel) and ``GET /v2/generate/audio/generations`` (history): extensions.
+``DELETE`` of the same (cancel), an extension.
 
 Creation validates in three steps (schema, served model, the engine's own ``validate``) before the store admits and
 charges the job. The POST's extensions ride on headers the hosted API does not send, so its answers are unchanged
@@ -39,7 +39,6 @@ from .schemas import (
     CancelOut,
     GenerateAudioRequest,
     GenerationCreated,
-    GenerationList,
     GenerationOut,
 )
 from .spec import BEARER_SECURITY, error_responses
@@ -55,8 +54,6 @@ MAX_GENERATION_ID = 256
 _OPTIONAL_PARAMS = ("duration", "bpm", "key", "loop", "stems")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _PREFER_WAIT = re.compile(r"(?:^|[,;])\s*wait\s*=\s*\"?(\d{1,6}(?:\.\d+)?)\"?\s*(?=$|[,;])", re.IGNORECASE)
-_CURSOR = re.compile(r"^g[0-9a-z]{1,12}$")
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 _HEADER_PARAMETERS = [
     {"name": "Idempotency-Key", "in": "header", "required": False,
@@ -247,7 +244,7 @@ def _validate_with_engine(
         raise BadRequest(str(exc) or f"model {payload.model!r} cannot serve this request") from None
 
 
-# -- poll, cancel, history ---------------------------------------------------------------------------------------
+# -- poll, cancel ---------------------------------------------------------------------------------------------
 def _generation_id_query() -> Any:
     return Query(description="The id answered by the POST.", min_length=1, max_length=MAX_GENERATION_ID,
                  pattern=r"\S")
@@ -302,59 +299,6 @@ async def cancel_generation(
     else:
         answer["message"] = f"The generation had already ended ({job.status.value}); nothing was canceled."
     return json_response(answer)
-
-
-@router.get(
-    "/v2/generate/audio/generations",
-    summary="List this key's generations (extension)",
-    response_model=GenerationList,
-    responses=error_responses(400, 401, 403, 429, 503),
-    openapi_extra={"security": BEARER_SECURITY},
-)
-async def list_generations(
-    request: Request,
-    key: ApiKey = Depends(authenticated_key),
-    limit: int = Query(20, ge=1, le=100, description="Generations per page."),
-    after: str | None = Query(None, pattern=_CURSOR.pattern,
-                              description="The `next_cursor` of the previous page (opaque)."),
-) -> Response:
-    """This key's generations, newest first, each in the shape `GET /v2/generate/audio` answers, cursor paged."""
-    ctx = api_context(request)
-    unknown = sorted(set(request.query_params) - {"limit", "after"})
-    if unknown:
-        # A misspelt `limit` or `after` must not silently page from the start.
-        raise BadRequest(f"{unknown[0]}: is not a known query parameter (use limit and after)")
-    try:
-        jobs, next_cursor = ctx.store.list_jobs(key.id, limit=limit, after=_decode_cursor(after))
-    except ValueError:
-        raise BadRequest("after: not a cursor this server handed out") from None
-    base = ctx.base_url(request)
-    return json_response({
-        "object": "list",
-        "data": [present(ctx, base, job) for job in jobs],
-        "has_more": next_cursor is not None,
-        "next_cursor": _encode_cursor(next_cursor),
-    })
-
-
-def _encode_cursor(cursor: str | None) -> str | None:
-    # The store's cursor is a row number; written in base 36 behind a letter it is short and says nothing useful.
-    if cursor is None:
-        return None
-    number, digits = int(cursor), ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = _BASE36[rest] + digits
-        if number == 0:
-            return "g" + digits
-
-
-def _decode_cursor(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    if not _CURSOR.match(cursor):
-        raise BadRequest("after: not a cursor this server handed out")
-    return str(int(cursor[1:], 36))
 
 
 # -- the answer --------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import dataclasses
 
 import pytest
 
-from orchestrion.api.routes_generate import _decode_cursor, _encode_cursor, parse_prefer_wait, sample_seeds
+from orchestrion.api.routes_generate import parse_prefer_wait, sample_seeds
+from orchestrion.api.routes_history import _decode_cursor, _encode_cursor
 from orchestrion.api.schemas import CancelOut
 from tests.unit.api.helpers import assert_error, bearer, complete
 
