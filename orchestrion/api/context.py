@@ -98,6 +98,13 @@ class ApiContext:
             self._write_limiter = anyio.CapacityLimiter(1)
         return await anyio.to_thread.run_sync(partial(func, *args, **kwargs), limiter=self._write_limiter)
 
+    async def read(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a store read: inline for stores whose reads never wait (SQLite in WAL mode), in a thread for
+        networked ones, so a database that stops answering stalls its requests rather than the whole process."""
+        if self.store.local_reads:
+            return func(*args, **kwargs)
+        return await anyio.to_thread.run_sync(partial(func, *args, **kwargs))
+
     def authenticate(self, request: Request) -> "ApiKey":
         key = self.auth.authenticate(request.headers.get("authorization"))
         request.scope[KEY_ID_SCOPE] = key.id

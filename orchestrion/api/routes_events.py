@@ -72,7 +72,7 @@ async def generation_events(
     the `Authorization: Bearer` header (in browsers: `fetch()` with a stream reader, since `EventSource` cannot
     send headers)."""
     ctx = api_context(request)
-    job = ctx.store.get_job(generation_id, key.id)
+    job = await ctx.read(ctx.store.get_job, generation_id, key.id)
     if job is None:
         raise NotFound("Generation not found.")
     last_event_id = request.headers.get("last-event-id")
@@ -91,7 +91,7 @@ async def _events(ctx: ApiContext, base_url: str, job_id: str, key_id: str,
     quiet_since = time.monotonic()
     keepalive = max(0.5, ctx.settings.sse_keepalive_seconds)
     while True:
-        job = ctx.store.get_job(job_id, key_id)
+        job = await ctx.read(ctx.store.get_job, job_id, key_id)
         if job is None:
             # Swept by retention while someone watched: say so rather than hang up silently.
             yield b"event: gone\ndata: {\"message\": \"The generation no longer exists.\"}\n\n"

@@ -69,7 +69,8 @@ _HEADER_PARAMETERS = [
 
 async def authenticated_key(request: Request) -> ApiKey:
     # async: a plain function dependency would be sent to the thread pool, a needless hop on the poll path.
-    return api_context(request).authenticate(request)
+    ctx = api_context(request)
+    return await ctx.read(ctx.authenticate, request)
 
 
 # -- create ------------------------------------------------------------------------------------------------------
@@ -266,11 +267,16 @@ async def get_generation(
 ) -> Response:
     """The generation's status and, once completed, a signed link to its audio (and MIDI and stems when made)."""
     ctx = api_context(request)
-    job = ctx.store.get_job(generation_id, key.id)
-    if job is None:
+
+    def read() -> dict[str, Any] | None:
+        job = ctx.store.get_job(generation_id, key.id)
+        return None if job is None else present_job(ctx, request, job)
+
+    answer = await ctx.read(read)
+    if answer is None:
         # Another key's generation answers exactly like an unknown one: keys never learn of each other's work.
         raise NotFound("Generation not found.")
-    return json_response(present_job(ctx, request, job))
+    return json_response(answer)
 
 
 @router.delete(

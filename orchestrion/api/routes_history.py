@@ -48,7 +48,7 @@ async def list_generations(
         # A misspelt `limit` or `after` must not silently page from the start.
         raise BadRequest(f"{unknown[0]}: is not a known query parameter (use limit and after)")
     try:
-        jobs, next_cursor = ctx.store.list_jobs(key.id, limit=limit, after=_decode_cursor(after))
+        jobs, next_cursor = await ctx.read(ctx.store.list_jobs, key.id, limit=limit, after=_decode_cursor(after))
     except ValueError:
         raise BadRequest("after: not a cursor this server handed out") from None
     base = ctx.base_url(request)

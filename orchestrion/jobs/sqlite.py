@@ -48,6 +48,7 @@ _WORKER_STATES = frozenset({"loading", "ready", "stopped"})
 
 
 class SQLiteJobStore(JobStore):
+    local_reads = True  # WAL readers never block and never leave the machine
     """The :class:`JobStore` on one SQLite file. Call :meth:`migrate` once before use (any process may)."""
 
     def __init__(self, path: Path | str, *, busy_timeout: float = 5.0) -> None:

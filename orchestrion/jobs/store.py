@@ -64,6 +64,10 @@ class IdempotencyConflict(StoreError):
 
 
 class JobStore(abc.ABC):
+    #: Reads are answered from this machine (an embedded file) and never wait on a network or a writer, so the
+    #: API may call them on its event loop; reads of networked stores run in threads.
+    local_reads: bool = False
+
     # -- lifecycle ---------------------------------------------------------------------------------------------
     @abc.abstractmethod
     def migrate(self) -> int:

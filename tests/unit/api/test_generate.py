@@ -172,3 +172,27 @@ async def test_one_log_line_per_request_with_key_id_and_never_the_key(client, ap
     assert fields["method"] == "POST" and fields["path"] == "/v2/generate/audio" and fields["status"] == 200
     assert fields["key_id"] == key_id and fields["duration_ms"] >= 0 and fields["request_id"]
     assert all(api_key not in r.getMessage() and api_key not in str(getattr(r, "fields", "")) for r in caplog.records)
+
+
+async def test_reads_of_a_networked_store_leave_the_event_loop_free(client, api_key, store, ctx,
+                                                                     monkeypatch) -> None:
+    """A store whose reads may wait on a network is read in worker threads, so one slow database answer stalls
+    its own request, not every request of the process; SQLite is read inline."""
+    import threading
+
+    body = (await create(client, api_key)).json()
+    loop_thread = threading.get_ident()
+    seen: list[int] = []
+    real_get = store.get_job
+
+    def recording_get(*args, **kwargs):
+        seen.append(threading.get_ident())
+        return real_get(*args, **kwargs)
+
+    monkeypatch.setattr(store, "get_job", recording_get)
+    assert (await client.get("/v2/generate/audio", params={"generation_id": body["id"]},
+                             headers=bearer(api_key))).status_code == 200
+    monkeypatch.setattr(store, "local_reads", False)
+    assert (await client.get("/v2/generate/audio", params={"generation_id": body["id"]},
+                             headers=bearer(api_key))).status_code == 200
+    assert seen[0] == loop_thread and seen[1] != loop_thread
