@@ -202,7 +202,7 @@ class Submitter:
 
 
 def test_no_acknowledged_job_is_lost_or_doubled_when_workers_apis_and_postgres_die(
-        fleet: Callable[..., Fleet], postgres: PostgresServer) -> None:
+        fleet: Callable[..., Fleet], postgres: PostgresServer, report_figure: Callable[[str], None]) -> None:
     started = time.monotonic()
     f = fleet(ORCHESTRION_LEASE_SECONDS="3", ORCHESTRION_MAX_QUEUED_PER_KEY="5000")
     key = f.cli("keys", "create", "--name", "fault-test").strip().splitlines()[-1]
@@ -281,7 +281,7 @@ def test_no_acknowledged_job_is_lost_or_doubled_when_workers_apis_and_postgres_d
         retried = sum(1 for status, attempts, _, _ in jobs.values() if attempts > 1)
         statuses = sum((s.statuses for s in submitters), Counter())
         replaced = sum(1 for e in f.worker_events() if e.get("event") == "worker died")
-        print(f"\nscale-out fault test: {len(ids)} acknowledged jobs through 2 APIs ({len(jobs)} in the store, "
+        report_figure(f"{len(ids)} acknowledged jobs through 2 APIs ({len(jobs)} in the store, "
               f"{len(jobs) - len(ids)} created by requests whose answer was lost), 3 workers; "
               f"kills: 1 worker mid-job ({victim_job}), 1 API process, 1 PostgreSQL crash-restart; "
               f"{retried} jobs needed another attempt, {replaced} worker processes were replaced; lost = {len(lost)}, duplicates = {len(duplicates)}, "
@@ -337,7 +337,7 @@ def _graceful_stop_finishes_the_job_in_hand(f: Fleet, key: str, store: PostgresJ
 
 
 def test_ten_thousand_queued_jobs_keep_memory_bounded_and_the_full_queue_answers_503(
-        fleet: Callable[..., Fleet]) -> None:
+        fleet: Callable[..., Fleet], report_figure: Callable[[str], None]) -> None:
     f = fleet(ORCHESTRION_MAX_QUEUED_TOTAL="10000", ORCHESTRION_MAX_QUEUED_PER_KEY="10000")
     key = f.cli("keys", "create", "--name", "load-test").strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {key}"}
@@ -389,7 +389,7 @@ def test_ten_thousand_queued_jobs_keep_memory_bounded_and_the_full_queue_answers
         wait_for(lambda: done() >= 400, 90, "300 more jobs", every=0.5)
         late = {pid: rss_mib(pid) for pid in worker_children()}
         queued = client.get("/metrics").text
-    print(f"\n10,000 queued: API RSS {api_before:.0f} -> {api_after:.0f} MiB over 2,000 polls and 11 scrapes; "
+    report_figure(f"10,000 queued: API RSS {api_before:.0f} -> {api_after:.0f} MiB over 2,000 polls and 11 scrapes; "
           f"worker RSS after 100 jobs {sorted(round(v) for v in early.values())} MiB, after 400 "
           f"{sorted(round(v) for v in late.values())} MiB; queue full answered 503")
     assert api_after - api_before < 40, (api_before, api_after)
