@@ -131,6 +131,9 @@ class Settings:
         return dataclasses.replace(self, **values)
 
 
+#: SigV4 presigned links live at most seven days (the S3 storage refuses longer).
+_MAX_S3_LINK_SECONDS = 7 * 24 * 3600
+
 _FIELD_TYPES: dict[str, type] = {
     "data_dir": Path,
     "host": str,
@@ -245,6 +248,13 @@ def load_settings(
         if name not in _FIELD_TYPES:
             raise ConfigError(f"unknown setting {name!r}")
         values[name] = _coerce(name, raw, "command line")
+
+    ttl = values.get("url_ttl_seconds", Settings.url_ttl_seconds)
+    if ttl < 1:
+        raise ConfigError(f"url_ttl_seconds must be at least 1, got {ttl}")
+    if str(values.get("storage_url") or "").startswith("s3://") and ttl > _MAX_S3_LINK_SECONDS:
+        # Checked here, not at the first poll: S3 refuses to presign for longer, and every answer would fail.
+        raise ConfigError(f"url_ttl_seconds is at most {_MAX_S3_LINK_SECONDS} (7 days) with S3 storage, got {ttl}")
 
     if aliases is None:
         # The default alias follows its model: a file that serves no composer gets no lyria2 alias.

@@ -96,7 +96,7 @@ async def _events(ctx: ApiContext, base_url: str, job_id: str, key_id: str,
             # Swept by retention while someone watched: say so rather than hang up silently.
             yield b"event: gone\ndata: {\"message\": \"The generation no longer exists.\"}\n\n"
             return
-        answer = present(ctx, base_url, job)
+        answer = await ctx.read(present, ctx, base_url, job)  # a queued job's position is a store read
         answer.setdefault("queue_position", None)
         event_id = state_id(job, answer["queue_position"])
         if event_id != sent:

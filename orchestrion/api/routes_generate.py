@@ -92,7 +92,7 @@ async def create_generation(request: Request) -> Response:
     """Queue a generation. Answers its id at once; poll `GET /v2/generate/audio?generation_id=ID` for the result
     (or send `Prefer: wait=N` to get the finished generation in this answer)."""
     ctx = api_context(request)
-    key = ctx.authenticate(request)
+    key = await ctx.read(ctx.authenticate, request)
     body = await request.body()
     if not body.strip():
         raise BadRequest("Request body is required: a JSON object with at least model and prompt.")
@@ -214,7 +214,7 @@ async def wait_until_done(ctx: ApiContext, job_id: str, key_id: str, timeout: fl
     deadline = time.monotonic() + timeout
     pause = 0.02
     while True:
-        job = ctx.store.get_job(job_id, key_id)
+        job = await ctx.read(ctx.store.get_job, job_id, key_id)
         remaining = deadline - time.monotonic()
         if job is None or job.status.is_terminal or remaining <= 0:
             return job

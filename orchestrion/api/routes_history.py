@@ -52,9 +52,11 @@ async def list_generations(
     except ValueError:
         raise BadRequest("after: not a cursor this server handed out") from None
     base = ctx.base_url(request)
+    # present() reads queue positions from the store: a networked store's reads stay off the event loop.
+    data = await ctx.read(lambda: [present(ctx, base, job) for job in jobs])
     return json_response({
         "object": "list",
-        "data": [present(ctx, base, job) for job in jobs],
+        "data": data,
         "has_more": next_cursor is not None,
         "next_cursor": _encode_cursor(next_cursor),
     })

@@ -59,7 +59,7 @@ async def predict(request: Request, project: str, location: str) -> Response:
     """Make the audio for each instance and answer it base64-encoded as WAV, waiting for it (up to
     `predict_timeout_seconds`). `instances[].seed` and `parameters.sample_count` exclude each other, as on Vertex."""
     ctx = api_context(request)
-    key = ctx.authenticate(request)
+    key = await ctx.read(ctx.authenticate, request)
     body = await request.body()
     if not body.strip():
         raise BadRequest("Request body is required: {\"instances\": [{\"prompt\": \"...\"}]}.")

@@ -17,6 +17,7 @@ Batch failure policy (:func:`run_batch_resilient`)::
 
 from __future__ import annotations
 
+import abc
 import importlib
 import importlib.util
 import logging
@@ -283,8 +284,9 @@ class NeuralEngine(Engine):
         self._load(torch)
         self._loaded = True
 
+    @abc.abstractmethod
     def _load(self, torch: Any) -> None:
-        raise NotImplementedError
+        """Build the model on ``self.device`` in ``self.dtype`` (weights from :meth:`weights_location`)."""
 
     def weights_location(self) -> tuple[str, bool]:
         """``(source, local_files_only)`` for ``from_pretrained``: a folder as is, or a hub id looked up in the
@@ -324,9 +326,10 @@ class NeuralEngine(Engine):
         """Requests with equal keys can share one model call (all do by default)."""
         return None
 
+    @abc.abstractmethod
     def _run_batch(self, requests: Sequence[GenerationRequest],
                    progress: ProgressCallback) -> list[GenerationResult | BaseException]:
-        raise NotImplementedError
+        """Run one model call for requests that share a :meth:`batch_key`."""
 
     def _free_memory(self) -> None:
         try:

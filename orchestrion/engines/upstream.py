@@ -205,7 +205,11 @@ class UpstreamEngine(Engine):
             remote.outcome = EngineError(f"upstream lost generation {remote.id} (HTTP {response.status_code}): "
                                          f"{_remote_message(response)}")
             return
-        body = _json(response)
+        try:
+            body = _json(response)
+        except EngineError as exc:  # one garbled answer fails its own generation, not the whole batch
+            remote.outcome = exc
+            return
         remote.last = body
         status = body.get("status")
         if isinstance(body.get("progress"), (int, float)):
@@ -213,7 +217,7 @@ class UpstreamEngine(Engine):
         if status not in TERMINAL:
             return
         if status != "completed":
-            error = body.get("error") or {}
+            error = _mapping(body.get("error"))
             remote.outcome = EngineError(f"upstream generation {remote.id} failed: "
                                          f"{error.get('name', 'error')}: {error.get('message', 'no message')}")
             return
@@ -225,7 +229,7 @@ class UpstreamEngine(Engine):
     def _download(self, remote: _Remote, body: Mapping[str, Any]) -> GenerationResult:
         import soundfile
 
-        audio_file = body.get("audio_file") or {}
+        audio_file = _mapping(body.get("audio_file"))
         url = audio_file.get("url")
         if not url:
             raise EngineError(f"upstream generation {remote.id} completed without an audio file")
@@ -263,6 +267,11 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise EngineError(f"upstream answered HTTP {response.status_code} with unexpected JSON")
     return body
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    # A remote that answers a string (or a list) where an object belongs gets its defaults, not an AttributeError.
+    return value if isinstance(value, dict) else {}
 
 
 def _remote_message(response: httpx.Response) -> str:

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from ..secret_files import read_or_create_secret
 from .base import validate_key
 
 __all__ = ["SECRET_FILE_NAME", "UrlSigner", "load_secret"]
@@ -79,7 +80,8 @@ class UrlSigner:
             return "invalid"
         if str(expiry) != str(expires) or expiry < 0:  # one spelling per expiry: no "+60", " 60" or "060"
             return "invalid"
-        if not hmac.compare_digest(self.signature(key, expiry), signature):
+        # Compared as bytes: compare_digest raises TypeError on non-ASCII str, and a query may carry anything.
+        if not hmac.compare_digest(self.signature(key, expiry).encode(), signature.encode("utf-8", "replace")):
             return "invalid"
         if expiry < (time.time() if now is None else now):
             return "expired"
@@ -90,34 +92,8 @@ def load_secret(data_dir: str | os.PathLike[str], configured: str | None = None)
     """The signing secret: ``configured`` when given, else ``<data_dir>/secret.key`` (created when missing)."""
     if configured:
         return configured.encode("utf-8")
-    folder = Path(data_dir)
-    path = folder / SECRET_FILE_NAME
-    secret = _read_secret(path)
-    if secret is not None:
-        return secret
-    folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(temp, path)  # fails if another process got there first; never replaces a secret in use
-        except FileExistsError:
-            pass
-    finally:
-        temp.unlink(missing_ok=True)
-    secret = _read_secret(path)
+    path = Path(data_dir) / SECRET_FILE_NAME
+    secret = read_or_create_secret(path, lambda: secrets.token_hex(32))
     if secret is None:
         raise RuntimeError(f"{path} is empty; delete it to have a new signing secret created")
-    return secret
-
-
-def _read_secret(path: Path) -> bytes | None:
-    try:
-        text = path.read_text("utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return text.encode("utf-8") if text else None
+    return secret.encode("utf-8")

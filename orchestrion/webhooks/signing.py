@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Mapping
 
+from ..secret_files import read_or_create_secret
+
 __all__ = ["SECRET_FILE_NAME", "WebhookVerificationError", "load_webhook_secret", "sign", "signature_headers",
            "verify"]
 
@@ -89,34 +91,10 @@ def load_webhook_secret(data_dir: str | os.PathLike[str], configured: str | None
     if configured:
         _key_bytes(configured)
         return configured
-    folder = Path(data_dir)
-    path = folder / SECRET_FILE_NAME
-    secret = _read(path)
-    if secret is None:
-        folder.mkdir(parents=True, exist_ok=True)
-        temp = folder / f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii") + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                os.link(temp, path)  # fails if another process got there first; never replaces a secret in use
-            except FileExistsError:
-                pass
-        finally:
-            temp.unlink(missing_ok=True)
-        secret = _read(path)
+    path = Path(data_dir) / SECRET_FILE_NAME
+    secret = read_or_create_secret(
+        path, lambda: SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
     if secret is None:
         raise RuntimeError(f"{path} is empty; delete it to have a new webhook secret created")
     _key_bytes(secret)
     return secret
-
-
-def _read(path: Path) -> str | None:
-    try:
-        text = path.read_text("utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return text or None

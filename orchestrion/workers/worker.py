@@ -212,12 +212,13 @@ class Worker:
             while not self.stopping.is_set() and (max_jobs is None or done < max_jobs):
                 try:
                     batch = self._claim()
+                    if not batch:
+                        self.store.wait_for_jobs(idle_wait)
                 except StoreError as exc:
                     log_event(log, "store unavailable", logging.WARNING, worker=self.worker_id, reason=str(exc))
                     self.stopping.wait(1.0)
                     continue
                 if not batch:
-                    self.store.wait_for_jobs(idle_wait)
                     idle_wait = min(idle_wait * 2, 0.25)
                     continue
                 idle_wait = 0.005
@@ -277,8 +278,14 @@ class Worker:
         for index, job in enumerate(jobs):
             mine = [outcome for owner, outcome in zip(owners, outcomes) if owner == index]
             failure = next((o for o in mine if isinstance(o, BaseException)), None)
-            self._patiently(self._finish, job, failure if failure is not None else mine,
-                            engine_seconds / len(jobs), lost=job.id in running.lost)
+            try:
+                self._patiently(self._finish, job, failure if failure is not None else mine,
+                                engine_seconds / len(jobs), lost=job.id in running.lost)
+            except StoreError as exc:
+                # Its lease runs out unrenewed, so the store requeues (or fails) the job: it costs an attempt,
+                # while the worker and its loaded engines stay for the next one.
+                log_event(log, "job not finished: store unavailable", logging.WARNING, job=job.id,
+                          worker=self.worker_id, reason=str(exc))
 
     def _generate(self, engine: Engine, chunk: list[GenerationRequest], offset: int, owners: list[int],
                   fractions: list[float], running: _Running) -> Sequence[GenerationResult | BaseException]:

@@ -83,6 +83,7 @@ async def test_tampered_signature_expiry_or_key_is_refused(client, finished) -> 
     assert_error(await client.get(path, params={"expires": int(expires) + 3600, "signature": signature}), 403)
     assert_error(await client.get(path, params={"expires": expires}), 403)
     assert_error(await client.get(path), 403)
+    assert_error(await client.get(path, params={"expires": expires, "signature": "é" * 43}), 403, "signature")
     # A genuine signature for one file does not open another file of the same job.
     midi_path = split(finished["midi_file"]["url"])[0]
     assert_error(await client.get(midi_path, params={"expires": expires, "signature": signature}), 403)

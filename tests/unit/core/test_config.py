@@ -49,6 +49,8 @@ def test_config_file_from_environment_and_models_table(tmp_path: Path) -> None:
         ('[aliases]\n"x" = "missing"', "unknown model 'missing'"),
         ("port = [", "o.toml"),
         ("lease_seconds = -1", "must not be negative"),
+        ("url_ttl_seconds = 0", "url_ttl_seconds must be at least 1"),
+        ('storage_url = "s3://b"\nurl_ttl_seconds = 700000', "at most 604800"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import httpx
 import numpy as np
 import pytest
 
@@ -93,3 +94,23 @@ def test_configuration_problems_are_named(monkeypatch):
     monkeypatch.setenv("ORCHESTRION_TEST_UPSTREAM_KEY", "secret")
     engine.validate(GenerationRequest("piano", duration=30))
     assert engine.describe()["available"] is True
+
+
+def test_a_garbled_poll_answer_fails_its_own_generation_not_the_batch():
+    answers = {"g-text": httpx.Response(200, text="<html>proxy error</html>"),
+               "g-string-error": httpx.Response(200, json={"status": "error", "error": "boom"}),
+               "g-string-file": httpx.Response(200, json={"status": "completed", "audio_file": "nope"})}
+    created = iter(answers)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(200, json={"id": next(created), "status": "queued"})
+        return answers[request.url.params["generation_id"]]
+
+    engine = create_engine("upstream", {"base_url": "http://upstream.test", "api_key": "k", "poll_interval": 0.01})
+    engine._client = httpx.Client(base_url="http://upstream.test", transport=httpx.MockTransport(handler))
+    text, string_error, string_file = engine.generate(
+        [GenerationRequest("tone", seed=s, duration=5.0) for s in range(3)], lambda i, f: None)
+    assert isinstance(text, EngineError) and "not JSON" in str(text)
+    assert isinstance(string_error, EngineError) and "g-string-error failed" in str(string_error)
+    assert isinstance(string_file, EngineError) and "without an audio file" in str(string_file)

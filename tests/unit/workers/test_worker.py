@@ -155,3 +155,21 @@ def test_a_store_outage_while_finishing_costs_a_pause_not_the_job(env) -> None:
     assert len(calls) == 3
     job = store.get_job(job_id)
     assert job.status is JobStatus.COMPLETED and job.attempts == 1
+
+
+def test_a_store_outage_longer_than_the_lease_costs_the_attempt_not_the_worker(env) -> None:
+    settings, store, key = env
+    first = make_job(store, key.id, "a tone")
+
+    def down(*args, **kwargs):
+        raise StoreUnavailable("database gone")
+
+    real_complete = store.complete_job
+    store.complete_job = down  # type: ignore[method-assign]
+    assert run_worker(settings, store, 1)  # returns: the outage outlasted the lease, and the worker lived on
+    assert store.get_job(first).status is JobStatus.GENERATING
+    store.complete_job = real_complete  # type: ignore[method-assign]
+    store.requeue_expired(now=time.time() + settings.lease_seconds + 1)
+    run_worker(settings, store, 1)  # the job's second attempt
+    job = store.get_job(first)
+    assert job.status is JobStatus.COMPLETED and job.attempts == 2
