@@ -167,6 +167,11 @@ _FIELD_TYPES: dict[str, type] = {
 }
 
 
+#: Settings below these values cannot work (a zero lease expires at once; zero attempts never run a job).
+_MINIMUMS: dict[str, float] = {"lease_seconds": 1, "max_attempts": 1, "url_ttl_seconds": 1, "max_body_bytes": 1024,
+                               "max_queued_per_key": 1, "max_queued_total": 1}
+
+
 def _coerce(name: str, raw: Any, source: str) -> Any:
     kind = _FIELD_TYPES[name]
     try:
@@ -184,8 +189,12 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
         value = kind(raw)
     except (TypeError, ValueError):
         raise ConfigError(f"{source}: {name} must be {kind.__name__}, got {raw!r}") from None
-    if kind in (int, float) and value < 0:
-        raise ConfigError(f"{source}: {name} must not be negative, got {raw!r}")
+    if kind in (int, float) and value < _MINIMUMS.get(name, 0):
+        least = _MINIMUMS.get(name, 0)
+        rule = "must not be negative" if least == 0 else f"must be at least {least:g}"
+        raise ConfigError(f"{source}: {name} {rule}, got {raw!r}")
+    if name == "port" and value > 65535:
+        raise ConfigError(f"{source}: port must be at most 65535, got {raw!r}")
     return value
 
 
@@ -250,8 +259,6 @@ def load_settings(
         values[name] = _coerce(name, raw, "command line")
 
     ttl = values.get("url_ttl_seconds", Settings.url_ttl_seconds)
-    if ttl < 1:
-        raise ConfigError(f"url_ttl_seconds must be at least 1, got {ttl}")
     if str(values.get("storage_url") or "").startswith("s3://") and ttl > _MAX_S3_LINK_SECONDS:
         # Checked here, not at the first poll: S3 refuses to presign for longer, and every answer would fail.
         raise ConfigError(f"url_ttl_seconds is at most {_MAX_S3_LINK_SECONDS} (7 days) with S3 storage, got {ttl}")

@@ -20,13 +20,13 @@ import time
 from typing import AsyncIterator
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import StreamingResponse
 
 from ..jobs.models import ApiKey, Job, JobStatus
 from .context import ApiContext, api_context
 from .errors import NotFound
-from .routes_generate import MAX_GENERATION_ID, authenticated_key, present
+from .routes_generate import authenticated_key, generation_id_query, present
 from .spec import BEARER_SECURITY, error_responses
 
 __all__ = ["router", "state_id"]
@@ -65,8 +65,7 @@ def state_id(job: Job, queue_position: int | None) -> str:
 async def generation_events(
     request: Request,
     key: ApiKey = Depends(authenticated_key),
-    generation_id: str = Query(description="The id answered by the POST.", min_length=1,
-                               max_length=MAX_GENERATION_ID, pattern=r"\S"),
+    generation_id: str = generation_id_query(),
 ) -> StreamingResponse:
     """Status, progress and queue position as they change, until `completed`, `error` or `canceled`. Authorise with
     the `Authorization: Bearer` header (in browsers: `fetch()` with a stream reader, since `EventSource` cannot

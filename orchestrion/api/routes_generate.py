@@ -246,7 +246,7 @@ def _validate_with_engine(
 
 
 # -- poll, cancel ---------------------------------------------------------------------------------------------
-def _generation_id_query() -> Any:
+def generation_id_query() -> Any:
     return Query(description="The id answered by the POST.", min_length=1, max_length=MAX_GENERATION_ID,
                  pattern=r"\S")
 
@@ -263,7 +263,7 @@ async def get_generation(
     # A dependency runs before query validation, so a request without a key learns nothing, not even that its
     # query is wrong.
     key: ApiKey = Depends(authenticated_key),
-    generation_id: str = _generation_id_query(),
+    generation_id: str = generation_id_query(),
 ) -> Response:
     """The generation's status and, once completed, a signed link to its audio (and MIDI and stems when made)."""
     ctx = api_context(request)
@@ -289,7 +289,7 @@ async def get_generation(
 async def cancel_generation(
     request: Request,
     key: ApiKey = Depends(authenticated_key),
-    generation_id: str = _generation_id_query(),
+    generation_id: str = generation_id_query(),
 ) -> Response:
     """Cancel a queued or generating generation: it ends `canceled`, a running engine is stopped and the credits
     are refunded. A generation that already ended answers 200 with its status and a message, changing nothing."""

@@ -117,12 +117,17 @@ async def predict(request: Request, project: str, location: str) -> Response:
 
 
 def _read_file(ctx: ApiContext, ref: FileRef) -> bytes:
+    """The stored audio's bytes; storage that cannot hand them back (a file swept meanwhile, a bucket that
+    refuses) is this server's failure, said plainly rather than as an unexplained 500."""
     local_path = getattr(ctx.storage, "path", None)
-    if local_path is not None:
-        return local_path(ref.key).read_bytes()
-    url = ctx.storage.presigned_url(ref.key, 300)
-    if url is None:
-        raise GenerationFailedError("the audio was stored where this server cannot read it back")
-    response = httpx.get(url, timeout=60)
-    response.raise_for_status()
-    return response.content
+    try:
+        if local_path is not None:
+            return local_path(ref.key).read_bytes()
+        url = ctx.storage.presigned_url(ref.key, 300)
+        if url is None:
+            raise GenerationFailedError("the audio was stored where this server cannot read it back")
+        response = httpx.get(url, timeout=60)
+        response.raise_for_status()
+        return response.content
+    except (OSError, httpx.HTTPError) as exc:
+        raise GenerationFailedError(f"the finished audio could not be read back from storage: {exc}") from None

@@ -127,7 +127,12 @@ class WebhookSender:
         host_header = parts.netloc.rsplit("@", 1)[-1]
         headers = {"content-type": "application/json", "host": host_header,
                    **signature_headers(self.secret, message_id, body)}
-        extensions = {"sni_hostname": host} if scheme == "https" else {}
+        extensions = {}
+        if scheme == "https":
+            extensions["sni_hostname"] = host
+            # The pool keys connections by address, not by name: a TLS connection checked for one receiver must
+            # not carry the next receiver's payload when both names share an address (a CDN), so none is reused.
+            headers["connection"] = "close"
         with self._http.stream("POST", target, content=body, headers=headers, extensions=extensions) as response:
             # The body is not needed; reading a little lets the connection be reused.
             for _ in response.iter_bytes(chunk_size=4096):
