@@ -16,7 +16,7 @@ import builtins
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, AsyncIterator, Callable, Mapping
 
 import httpx
 
@@ -33,6 +33,7 @@ from ._base import (
     parse_retry_after,
 )
 from ._exceptions import GenerationFailed, OrchestrionError
+from ._sse import SSEDecoder
 from ._types import AudioFile, Generation, Model
 
 __all__ = ["AsyncAudio", "AsyncClient", "AsyncModels"]
@@ -125,7 +126,7 @@ class AsyncClient(BaseClient):
 
 
 class AsyncAudio:
-    """``client.audio``: create, poll, wait for and download generations."""
+    """``client.audio``: create, poll, follow, wait for, cancel and download generations."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
@@ -175,7 +176,8 @@ class AsyncAudio:
 
         Polls start every ``poll_interval`` seconds and slow down to ``max_poll_interval``, never sooner than a
         ``Retry-After`` allows. ``on_update`` sees every answer (for progress bars). Raises
-        :class:`GenerationFailed` if it ends in ``error`` (unless ``raise_on_error=False``), :class:`WaitTimeout`
+        :class:`GenerationFailed` if it ends in ``error`` or ``canceled``, as neither has audio (unless
+        ``raise_on_error=False``: then the final generation is returned whatever its status), :class:`WaitTimeout`
         after ``timeout`` seconds (``None``: no limit). Brief outages (connection errors, 429, 502-504) are ridden
         out for up to a minute.
         """
@@ -195,6 +197,55 @@ class AsyncAudio:
                     return current
                 delay = state.after_answer(current, retry_after)
             await self._client._sleep(delay)
+
+    async def cancel(self, generation: Generation | str) -> Generation:
+        """Cancel a queued or generating generation and return it, now ``canceled`` (its credits refunded).
+
+        One that has already ended is returned as it ended, unchanged; the server's ``message`` saying so is in
+        ``raw["message"]``. Raises :class:`NotFoundError` for an unknown id.
+        """
+        generation_id = self._client._generation_id(generation)
+        response = await self._client._request("DELETE", GENERATIONS_PATH, params={"generation_id": generation_id})
+        return Generation.from_dict(self._client._json(response), self._client)
+
+    async def events(self, generation: Generation | str) -> AsyncIterator[Generation]:
+        """The generation each time its status, progress or queue position changes, ending with its final status.
+
+        ::
+
+            async for generation in client.audio.events(created):
+                print(generation.status, generation.progress)
+
+        Reads the server-sent events stream rather than polling. A stream that breaks or ends early is resumed
+        where it left off, up to ``max_retries`` times in a row, then :class:`APIConnectionError` is raised; a
+        final ``error`` or ``canceled`` is yielded like any other status, not raised. Breaking out early leaves
+        the connection open until the generator is collected; wrap it in :func:`contextlib.aclosing` to close it
+        at once.
+        """
+        client = self._client
+        generation_id = client._generation_id(generation)
+        decoder = SSEDecoder()
+        failures = 0
+        while True:
+            request = client._events_request(client._http, generation_id, decoder.last_event_id)
+            response = await client._send(request, stream=True)
+            cause: Exception | None = None
+            try:
+                async for line in response.aiter_lines():
+                    event = decoder.decode(line)
+                    if event is None:
+                        continue
+                    current = client._generation_from_event(event, generation_id)
+                    failures = 0
+                    yield current
+                    if current.is_terminal:
+                        return
+            except httpx.TransportError as exc:
+                cause = exc
+            finally:
+                await response.aclose()
+            failures += 1
+            await client._sleep(client._events_interrupted(generation_id, failures, cause, request))
 
     async def generate_and_wait(
         self,

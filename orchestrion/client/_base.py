@@ -3,18 +3,22 @@ polling policy, download targets.
 
 Everything here is free of I/O so the twins differ only in ``await``. The rules it encodes:
 
-- **Retries** (bounded by ``max_retries``, exponential backoff with jitter): reads are retried on 429, 502, 503,
-  504 and connection errors; a create (POST) only when it carries an ``Idempotency-Key``, because without one a
-  retried POST may queue the same song twice. A ``Retry-After`` longer than :data:`MAX_RETRY_AFTER` is not slept
-  through silently: the error is raised with ``retry_after`` so the caller decides.
+- **Retries** (bounded by ``max_retries``, exponential backoff with jitter): reads and cancels (``DELETE``, which
+  changes nothing the second time) are retried on 429, 502, 503, 504 and connection errors; a create (POST) only
+  when it carries an ``Idempotency-Key``, because without one a retried POST may queue the same song twice. A
+  ``Retry-After`` longer than :data:`MAX_RETRY_AFTER` is not slept through silently: the error is raised with
+  ``retry_after`` so the caller decides.
 - **Polling**: starts fast (``poll_interval``, 0.25 s) and grows by half each poll up to ``max_poll_interval``
   (5 s); a ``Retry-After`` on any answer pushes the next poll back, never forward.
+- **Event streams**: a stream that breaks or ends before a final status is resumed with ``Last-Event-ID`` (so no
+  state is heard twice), up to ``max_retries`` times in a row; any event heard resets that count.
 """
 
 from __future__ import annotations
 
 import email.utils
 import inspect
+import json
 import os
 import random
 import time
@@ -29,12 +33,14 @@ from ._exceptions import (
     APIError,
     APITimeoutError,
     GenerationFailed,
+    NotFoundError,
     OrchestrionError,
     RateLimitError,
     ServerError,
     WaitTimeout,
     error_for_status,
 )
+from ._sse import ServerSentEvent
 from ._types import AudioFile, Generation
 
 __all__ = [
@@ -52,6 +58,7 @@ DEFAULT_MODEL = "google/lyria2"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 GENERATIONS_PATH = "/v2/generate/audio"
+EVENTS_PATH = "/v2/generate/audio/events"
 MODELS_PATH = "/v1/models"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 #: Longest ``Retry-After`` (seconds) a single request sleeps through before raising instead.
@@ -185,7 +192,7 @@ class BaseClient:
     def _may_retry(self, request: httpx.Request, attempt: int) -> bool:
         if attempt >= self.max_retries:
             return False
-        return request.method in ("GET", "HEAD") or "Idempotency-Key" in request.headers
+        return request.method in ("GET", "HEAD", "DELETE") or "Idempotency-Key" in request.headers
 
     def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float | None:
         """Seconds to sleep before retry ``attempt + 1``; ``None`` when the server asks for more than we sleep."""
@@ -231,6 +238,41 @@ class BaseClient:
         if not isinstance(payload, list):
             raise OrchestrionError("the server's /v1/models answer holds no list of models")
         return [item if isinstance(item, Mapping) else {"id": item} for item in payload]
+
+    # -- event streams ------------------------------------------------------------------------------------------
+
+    def _events_request(self, http: httpx.Client | httpx.AsyncClient, generation_id: str,
+                        last_event_id: str | None) -> httpx.Request:
+        extra = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        if last_event_id:
+            extra["Last-Event-ID"] = last_event_id
+        return http.build_request(
+            "GET", self._api_url(EVENTS_PATH), params={"generation_id": generation_id},
+            headers=self._api_headers(extra), timeout=self.timeout,
+        )
+
+    def _generation_from_event(self, event: ServerSentEvent, generation_id: str) -> Generation:
+        if event.event == "gone":
+            # Retention removed it while we listened: the same answer a poll would now give.
+            raise NotFoundError(f"generation {generation_id} no longer exists", status_code=404, body=event.data)
+        try:
+            payload = json.loads(event.data)
+        except ValueError:
+            raise OrchestrionError(
+                f"an event of generation {generation_id} is not JSON: {event.data[:200]!r}"
+            ) from None
+        return Generation.from_dict(payload, self)  # type: ignore[arg-type]
+
+    def _events_interrupted(self, generation_id: str, failures: int, cause: Exception | None,
+                            request: httpx.Request) -> float:
+        """Seconds to wait before resuming a stream that ended early; raises once ``max_retries`` are spent."""
+        if failures > self.max_retries:
+            if isinstance(cause, httpx.TransportError):
+                raise self._connection_error(cause, request) from cause
+            raise APIConnectionError(
+                f"the event stream of generation {generation_id} ended before a final status"
+            ) from cause
+        return self._retry_delay(failures - 1, None) or 0.0
 
     # -- downloads ----------------------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import builtins
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import httpx
 
@@ -31,6 +31,7 @@ from ._base import (
     parse_retry_after,
 )
 from ._exceptions import GenerationFailed, OrchestrionError
+from ._sse import SSEDecoder
 from ._types import AudioFile, Generation, Model
 
 __all__ = ["Audio", "Client", "Models"]
@@ -123,7 +124,7 @@ class Client(BaseClient):
 
 
 class Audio:
-    """``client.audio``: create, poll, wait for and download generations."""
+    """``client.audio``: create, poll, follow, wait for, cancel and download generations."""
 
     def __init__(self, client: Client) -> None:
         self._client = client
@@ -173,7 +174,8 @@ class Audio:
 
         Polls start every ``poll_interval`` seconds and slow down to ``max_poll_interval``, never sooner than a
         ``Retry-After`` allows. ``on_update`` sees every answer (for progress bars). Raises
-        :class:`GenerationFailed` if it ends in ``error`` (unless ``raise_on_error=False``), :class:`WaitTimeout`
+        :class:`GenerationFailed` if it ends in ``error`` or ``canceled``, as neither has audio (unless
+        ``raise_on_error=False``: then the final generation is returned whatever its status), :class:`WaitTimeout`
         after ``timeout`` seconds (``None``: no limit). Brief outages (connection errors, 429, 502-504) are ridden
         out for up to a minute.
         """
@@ -193,6 +195,54 @@ class Audio:
                     return current
                 delay = state.after_answer(current, retry_after)
             self._client._sleep(delay)
+
+    def cancel(self, generation: Generation | str) -> Generation:
+        """Cancel a queued or generating generation and return it, now ``canceled`` (its credits refunded).
+
+        One that has already ended is returned as it ended, unchanged; the server's ``message`` saying so is in
+        ``raw["message"]``. Raises :class:`NotFoundError` for an unknown id.
+        """
+        generation_id = self._client._generation_id(generation)
+        response = self._client._request("DELETE", GENERATIONS_PATH, params={"generation_id": generation_id})
+        return Generation.from_dict(self._client._json(response), self._client)
+
+    def events(self, generation: Generation | str) -> Iterator[Generation]:
+        """The generation each time its status, progress or queue position changes, ending with its final status.
+
+        ::
+
+            for generation in client.audio.events(created):
+                print(generation.status, generation.progress)
+
+        Reads the server-sent events stream rather than polling. A stream that breaks or ends early is resumed
+        where it left off, up to ``max_retries`` times in a row, then :class:`APIConnectionError` is raised; a
+        final ``error`` or ``canceled`` is yielded like any other status, not raised. Breaking out of the loop
+        closes the connection once the iterator is released; call its ``close()`` to close it at once.
+        """
+        client = self._client
+        generation_id = client._generation_id(generation)
+        decoder = SSEDecoder()
+        failures = 0
+        while True:
+            request = client._events_request(client._http, generation_id, decoder.last_event_id)
+            response = client._send(request, stream=True)
+            cause: Exception | None = None
+            try:
+                for line in response.iter_lines():
+                    event = decoder.decode(line)
+                    if event is None:
+                        continue
+                    current = client._generation_from_event(event, generation_id)
+                    failures = 0
+                    yield current
+                    if current.is_terminal:
+                        return
+            except httpx.TransportError as exc:
+                cause = exc
+            finally:
+                response.close()
+            failures += 1
+            client._sleep(client._events_interrupted(generation_id, failures, cause, request))
 
     def generate_and_wait(
         self,

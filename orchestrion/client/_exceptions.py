@@ -13,7 +13,7 @@ The tree::
      │    ├── ConflictError           409: an idempotency key reused with another body
      │    ├── RateLimitError          429: too many queued jobs for this key; ``retry_after`` seconds
      │    └── ServerError             5xx: the server failed or is not ready
-     ├── GenerationFailed             the generation ended in ``error``: ``generation``, ``error_name``
+     ├── GenerationFailed             it ended in ``error`` or ``canceled``: ``generation``, ``error_name``
      └── WaitTimeout                  :meth:`wait` gave up before a terminal status: ``generation``
 
 The server's error body is ``{"message", "path", "requestId", "statusCode", "timestamp"}``; :class:`APIError` keeps

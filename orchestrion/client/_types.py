@@ -91,9 +91,9 @@ class Model:
 class Generation:
     """One generation as the server last reported it.
 
-    ``status`` is ``queued``, ``generating``, ``completed`` or ``error`` (other servers may add their own words;
-    anything outside :data:`ACTIVE_STATUSES` is final). Fields beyond the protocol's (``seed``, ``progress`` ...)
-    are ``None`` when the server does not send them.
+    ``status`` is ``queued``, ``generating``, ``completed``, ``error`` or ``canceled`` (other servers may add their
+    own words; anything outside :data:`ACTIVE_STATUSES` is final). Fields beyond the protocol's (``seed``,
+    ``progress`` ...) are ``None`` when the server does not send them.
     """
 
     id: str
@@ -156,6 +156,11 @@ class Generation:
     @property
     def is_completed(self) -> bool:
         return self.status == "completed"
+
+    @property
+    def is_canceled(self) -> bool:
+        """True once canceled (:meth:`Audio.cancel`): final, without audio, its credits refunded."""
+        return self.status == "canceled"
 
     def files(self) -> list[AudioFile]:
         """Every downloadable file: the track, then MIDI, then stems."""

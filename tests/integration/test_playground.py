@@ -130,6 +130,33 @@ def test_generate_listen_download_and_remember(live_server: ServerProcess, page:
     expect(page.get_by_label("Seed", exact=True)).to_have_value(re.compile(r"^\d+$"))
 
 
+def test_a_running_generation_can_be_canceled(live_server: ServerProcess, page: Page) -> None:
+    deletes: list[tuple[str, str | None]] = []
+    page.on("request", lambda request: deletes.append((request.url, request.headers.get("authorization")))
+            if request.method == "DELETE" else None)
+    page.goto(live_server.base_url + "/")
+    give_key(page, live_server.api_key)
+    model = page.get_by_label("Model")
+    expect(model.locator("option[value='test/tone']")).to_have_count(1)
+    model.select_option("test/tone")
+    page.get_by_label("Prompt", exact=True).fill("sleep:3")
+    page.get_by_role("button", name="Generate").click()
+
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Generating", timeout=15_000)
+    cancel = page.get_by_role("button", name="Cancel generation")
+    expect(cancel).to_be_visible()
+    cancel.click()
+    expect(status).to_contain_text("Canceled")
+    expect(cancel).to_be_hidden()
+    expect(page.locator("#error")).to_be_hidden()
+    expect(page.locator("#history li").first).to_contain_text("canceled")
+    # The key travels in the header only.
+    ((url, authorization),) = deletes
+    assert "generation_id=" in url and live_server.api_key not in url
+    assert authorization == f"Bearer {live_server.api_key}"
+
+
 def test_a_bad_key_is_shown_clearly(live_server: ServerProcess, page: Page) -> None:
     page.goto(live_server.base_url + "/")
     give_key(page, "sk-not-a-real-key")

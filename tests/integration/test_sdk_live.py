@@ -133,3 +133,24 @@ def test_cli_generates_through_the_server_with_clean_piped_output(live_server: S
                             env=env, capture_output=True, text=True, timeout=60)
     assert denied.returncode == 3 and "ORCHESTRION_API_KEY" in denied.stderr
     assert os.path.exists(tmp_path / "song.wav")
+
+
+def test_following_a_generation_live_and_canceling_it(live_server: ServerProcess) -> None:
+    with Client(live_server.base_url, live_server.api_key) as client:
+        generation = client.audio.generate(model="test/tone", prompt="sleep:3", duration=5)
+        seen: list[str] = []
+        canceled = None
+        for update in client.audio.events(generation):
+            seen.append(update.status)
+            if update.status == "generating" and canceled is None:
+                canceled = client.audio.cancel(update)
+                assert canceled.status == "canceled" and "refunded" in canceled.raw["message"]
+        assert "generating" in seen and seen[-1] == "canceled"
+        assert seen.count("canceled") == 1 and "completed" not in seen
+        final = client.audio.retrieve(generation.id)
+        assert final.is_canceled and final.audio_file is None and final.credits_used == 0
+        again = client.audio.cancel(generation.id)
+        assert again.status == "canceled" and "already ended" in again.raw["message"]
+        with pytest.raises(GenerationFailed) as failed:
+            client.audio.wait(generation)
+        assert failed.value.error_name == "canceled"

@@ -3,7 +3,8 @@
  * Speaks the same protocol as every other client: POST /v2/generate/audio, then GET ?generation_id=ID until the
  * status is final. The API key lives in localStorage and only ever travels in the Authorization header; file links
  * are the server's signed URLs, which need no key. History is this browser's list of generation ids (localStorage);
- * opening an entry asks the server again, so links are always fresh.
+ * opening an entry asks the server again, so links are always fresh. While a generation is queued or generating,
+ * "Cancel generation" sends DELETE /v2/generate/audio?generation_id=ID (the key, again, only in the header).
  */
 "use strict";
 
@@ -29,7 +30,7 @@
     downloads: $("downloads"), history: $("history"), historyEmpty: $("history-empty"),
     clearHistory: $("clear-history"), keyButton: $("key-button"), keyDialog: $("key-dialog"),
     keyForm: $("key-form"), keyInput: $("api-key"), keyError: $("key-error"), keyForget: $("key-forget"),
-    keyCancel: $("key-cancel"),
+    keyCancel: $("key-cancel"), cancelRow: $("cancel-row"), cancel: $("cancel-generation"),
   };
 
   const view = {
@@ -190,6 +191,7 @@
         return `Generating ${Math.round(percentOf(gen))}% · ${elapsed()} s`;
       case "completed": return "Completed";
       case "error": return "Failed";
+      case "canceled": return "Canceled";
       default: return gen.status;
     }
   }
@@ -204,6 +206,7 @@
     const active = ACTIVE.has(gen.status);
     setStatus(statusText(gen), active ? (gen.status === "generating" ? percentOf(gen) : 0) : null);
     els.now.setAttribute("aria-busy", active ? "true" : "false");
+    els.cancelRow.hidden = !active;
   }
 
   function startTicking() {
@@ -319,6 +322,7 @@
         }
         stopTicking();
         setStatus("", null);
+        els.cancelRow.hidden = true;
         if (err instanceof ApiError && err.status === 404) updateHistory(id, { status: "gone" });
         showError(describeError(err), { offerKey: err instanceof ApiError && err.status === 401 });
         return;
@@ -329,20 +333,49 @@
       updateHistory(id, { status: gen.status, seed: Number.isInteger(gen.seed) ? gen.seed : undefined });
       renderProgress(gen);
       if (!ACTIVE.has(gen.status)) {
-        stopTicking();
-        if (gen.status === "completed") {
-          const took = ((performance.now() - view.startedAt) / 1000).toFixed(1);
-          setStatus(first ? `Completed in ${took} s` : "Completed", null);
-          await showResult(gen, token);
-        } else {
-          const reason = gen.error ? `${gen.error.message} (${gen.error.name})` : `status ${gen.status}`;
-          setStatus("Failed", null);
-          showError(`The generation failed: ${reason}`);
-        }
+        await finish(gen, token, Boolean(first));
         return;
       }
       await sleep(Math.max(delay, (answer.retryAfter || 0) * 1000));
       delay = Math.min(delay * 1.4, POLL_MAX_MS);
+    }
+  }
+
+  /* Show a generation that has ended: the player when completed, otherwise why it has no audio. */
+  async function finish(gen, token, timed) {
+    stopTicking();
+    if (gen.status === "completed") {
+      const took = ((performance.now() - view.startedAt) / 1000).toFixed(1);
+      setStatus(timed ? `Completed in ${took} s` : "Completed", null);
+      await showResult(gen, token);
+    } else if (gen.status === "canceled") {
+      setStatus("Canceled · credits refunded", null);
+    } else {
+      const reason = gen.error ? `${gen.error.message} (${gen.error.name})` : `status ${gen.status}`;
+      setStatus("Failed", null);
+      showError(`The generation failed: ${reason}`);
+    }
+  }
+
+  /* Cancel the generation in the Now card. The answer is final (canceled, or how it had already ended), so the
+   * poll loop is stopped and the answer shown at once rather than on the loop's next poll. */
+  async function cancelShown() {
+    const id = view.id;
+    if (!id || !view.last || !ACTIVE.has(view.last.status)) return;
+    els.cancel.disabled = true;
+    try {
+      const { data } = await api("DELETE", API_PATH, { query: { generation_id: id } });
+      if (id !== view.id || !data) return;
+      const token = ++view.pollToken;
+      view.last = data;
+      updateHistory(id, { status: data.status });
+      renderProgress(data);
+      if (!ACTIVE.has(data.status)) await finish(data, token, false);
+    } catch (err) {
+      if (id !== view.id) return;
+      showError(describeError(err), { offerKey: err instanceof ApiError && err.status === 401 });
+    } finally {
+      els.cancel.disabled = false;
     }
   }
 
@@ -721,6 +754,7 @@
     });
     els.model.addEventListener("change", describeModel);
     els.keyButton.addEventListener("click", openKeyDialog);
+    els.cancel.addEventListener("click", cancelShown);
     els.keyForm.addEventListener("submit", saveKey);
     els.keyCancel.addEventListener("click", closeKeyDialog);
     els.keyForget.addEventListener("click", () => {

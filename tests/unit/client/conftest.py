@@ -14,6 +14,7 @@ from tests.unit.client.fake_server import (
     BASE_URL,
     FakeClock,
     FakeServer,
+    canceled,
     completed,
     error_body,
     failed,
@@ -39,6 +40,7 @@ class Twin:
     generating = staticmethod(generating)
     completed = staticmethod(completed)
     failed = staticmethod(failed)
+    canceled = staticmethod(canceled)
 
 
 @pytest.fixture(params=["sync", "async"])

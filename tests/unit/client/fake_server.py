@@ -63,6 +63,8 @@ class FakeServer:
                 return httpx.Response(404, json=error_body(404, f"generation {gen_id} not found"))
             answer = timeline.pop(0) if len(timeline) > 1 else timeline[0]
             return httpx.Response(200, json=answer, headers=self.poll_headers)
+        if request.url.path == "/v2/generate/audio" and request.method == "DELETE":
+            return self._cancel(request.url.params.get("generation_id"))
         if request.url.path == "/v1/models":
             return httpx.Response(
                 200,
@@ -80,6 +82,17 @@ class FakeServer:
                 return httpx.Response(404, json=error_body(404, "file not found", request.url.path))
             return httpx.Response(200, content=data, headers={"Content-Type": "audio/wav"})
         return httpx.Response(404, json=error_body(404, "no route", request.url.path))
+
+    def _cancel(self, gen_id: str | None) -> httpx.Response:
+        timeline = self.timelines.get(gen_id or "")
+        if not timeline:
+            return httpx.Response(404, json=error_body(404, "Generation not found."))
+        current = timeline[0]
+        if current["status"] in ("queued", "generating"):
+            self.timelines[gen_id] = [canceled(gen_id)]
+            return httpx.Response(200, json={**canceled(gen_id), "message": "Canceled; the credits were refunded."})
+        message = f"The generation had already ended ({current['status']}); nothing was canceled."
+        return httpx.Response(200, json={**current, "message": message})
 
     def add_file(self, name: str = "output.wav", data: bytes = FILE_BYTES) -> dict[str, Any]:
         path = f"/files/{uuid.uuid4().hex}/{name}"
@@ -119,6 +132,12 @@ def completed(gen_id: str, audio_file: dict[str, Any] | None = None, **extra: An
 def failed(gen_id: str) -> dict[str, Any]:
     return {"id": gen_id, "status": "error", "audio_file": None,
             "error": {"name": "engine_error", "message": "the SoundFont could not be read"},
+            "meta": {"usage": {"credits_used": 0}}}
+
+
+def canceled(gen_id: str) -> dict[str, Any]:
+    return {"id": gen_id, "status": "canceled", "audio_file": None,
+            "error": {"name": "canceled", "message": "The generation was canceled; its credits were refunded."},
             "meta": {"usage": {"credits_used": 0}}}
 
 

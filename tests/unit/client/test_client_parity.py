@@ -28,7 +28,11 @@ def test_twins_have_the_same_methods_and_signatures(sync_cls, async_cls):
     assert {RENAMED.get(name, name) for name in sync_methods} == set(async_methods)
     for name, sync_method in sync_methods.items():
         async_method = async_methods[RENAMED.get(name, name)]
-        assert inspect.iscoroutinefunction(async_method), f"{async_cls.__name__}.{name} must be async"
+        if inspect.isgeneratorfunction(sync_method):
+            # A sync iterator's twin is an async iterator (``async for``), not a coroutine.
+            assert inspect.isasyncgenfunction(async_method), f"{async_cls.__name__}.{name} must be an async generator"
+        else:
+            assert inspect.iscoroutinefunction(async_method), f"{async_cls.__name__}.{name} must be async"
         assert not inspect.iscoroutinefunction(sync_method)
         sync_params = list(inspect.signature(sync_method).parameters.values())
         async_params = list(inspect.signature(async_method).parameters.values())
