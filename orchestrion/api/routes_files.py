@@ -12,7 +12,7 @@ import mimetypes
 import os
 import stat
 import time
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import FileResponse, Response
@@ -91,13 +91,10 @@ async def download_file(
     if verdict == "invalid":
         raise Forbidden("Invalid or missing file signature.")
     try:
-        path = ctx.storage.path(key)  # type: ignore[attr-defined]  # local storage; S3 links never reach us
+        # Resolves symlinks and refuses anything outside the storage root (LocalStorage.path).
+        real = ctx.storage.path(key)  # type: ignore[attr-defined]  # local storage; S3 links never reach us
     except (ValueError, AttributeError):
         raise NotFound("File not found.") from None
-    root = getattr(ctx.storage, "root", None)
-    real = Path(os.path.realpath(path))
-    if root is not None and not real.is_relative_to(Path(os.path.realpath(root))):
-        raise NotFound("File not found.")
     try:
         info = os.stat(real)
     except FileNotFoundError:
