@@ -151,6 +151,7 @@ class ComposerEngine(Engine):
         return overrides
 
     def _generate_one(self, request: GenerationRequest, report: Callable[[float], None]) -> GenerationResult:
+        from .plan import plan
         from .compose import compose
         from .interpret import interpret
         from .master import master
@@ -198,9 +199,10 @@ class ComposerEngine(Engine):
             "metre": f"{score.time_signature[0]}/{score.time_signature[1]}",
             "seed": request.seed,
             "duration": round(mastered.audio.shape[0] / rendering.sample_rate, 3),
-            "tracks": [{"name": t.name, "role": t.role, "program": t.program, "drums": t.is_drums}
-                       for t in score.tracks],
+            "tracks": [{"name": t.name, "role": t.role, "program": t.program, "drums": t.is_drums,
+                        "instrument": t.instrument, "named": t.named, "featured": t.featured} for t in score.tracks],
             "sections": [{"name": s.name, "start": s.start, "length": s.length} for s in score.sections],
+            "plan": plan(score),
             "lufs": round(mastered.lufs, 2) if math.isfinite(mastered.lufs) else None,
             "true_peak_db": round(mastered.true_peak_db, 2) if math.isfinite(mastered.true_peak_db) else None,
         }

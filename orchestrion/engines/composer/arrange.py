@@ -1,9 +1,14 @@
 """Arrangement: who plays — the ensemble for a brief and seed, each part's register, and its place in the mix.
 
-The style offers instruments per role; the seed picks among them (usually the first); instruments the prompt
-names take the role they fit, the ones it forbids never play. "solo" keeps one instrument, "trio" drops the
-extras, and a piece always keeps something sustained under its rests so it never falls silent. Each part gets a
-register inside its instrument's real range, and pan, reverb and chorus by role.
+The style offers instruments per role; the seed picks among them (usually the first). Every instrument the prompt
+names gets a part of its own (up to eight): the role the style gives it, else the roles it suits best
+(:attr:`.instruments.Instrument.roles`), replacing the style's own choice there — or, when a named instrument
+already holds that role, a second part of it (a second counter-line, a second arpeggio). A featured instrument
+("featuring", "prominent", "solo", "led by") carries the melody. Hand percussion a prompt names (congas, palmas)
+or a style calls for plays on its own drum-channel part; sound effects (seashore, birds) get a part of their own.
+"solo" keeps one instrument, "trio"/"sparse" drop the extras, instruments the prompt forbids never play, and a
+piece always keeps something sustained under its rests. Each part gets a register inside its instrument's real
+range, and pan, reverb and chorus by role.
 """
 
 from __future__ import annotations
@@ -12,34 +17,33 @@ import random
 from dataclasses import dataclass
 
 from .brief import Brief
-from .instruments import INSTRUMENTS, Instrument
+from .instruments import INSTRUMENTS, PERCUSSION, Instrument
 from .styles import Style
 
-__all__ = ["Part", "choose_ensemble", "register_for"]
+__all__ = ["Part", "ROLES", "choose_ensemble", "register_for"]
 
-ROLES = ("melody", "counter", "doubling", "harmony", "pad", "arp", "bass", "percussion", "drums")
-_ROLE_BY_FAMILY = {
-    "keys": ("harmony", "melody", "arp"), "mallets": ("arp", "melody", "counter"), "organ": ("pad", "harmony"),
-    "reed": ("melody", "counter", "pad"), "guitar": ("harmony", "melody", "arp"), "bass": ("bass",),
-    "strings": ("pad", "melody", "counter", "harmony"), "percussion": ("percussion",), "voice": ("pad", "melody"),
-    "brass": ("counter", "harmony", "melody"), "woodwind": ("melody", "counter", "doubling"),
-    "synth": ("pad", "melody", "arp", "harmony"), "world": ("melody", "arp"), "drums": ("drums",),
-    "harp": ("arp", "harmony", "melody"), "pizzicato": ("arp", "harmony"), "timpani": ("percussion",),
-}
+ROLES = ("melody", "counter", "doubling", "harmony", "pad", "arp", "bass", "percussion", "fx", "hand", "drums")
+#: Roles that may hold more than one part (a named instrument joins rather than replaces a named one).
+_SHARED = frozenset({"counter", "harmony", "pad", "arp", "percussion", "fx", "doubling"})
 _PAD_FALLBACK = ("warm_pad", "strings", "organ", "halo_pad", "choir_pad", "slow_strings", "accordion")
-_POLYPHONIC = frozenset({"keys", "mallets", "guitar", "organ"}) | {"harp"}
+_POLYPHONIC = frozenset({"keys", "mallets", "guitar", "organ", "harp"})
 
 _MIX = {  # role: (pan, volume, reverb factor, chorus)
-    "melody": (0.0, 0.85, 1.0, 0.0), "counter": (-0.35, 0.7, 1.1, 0.0), "doubling": (0.3, 0.5, 1.2, 0.0),
-    "harmony": (0.3, 0.68, 1.0, 0.1), "pad": (-0.15, 0.6, 1.3, 0.3), "arp": (0.45, 0.55, 1.1, 0.1),
-    "bass": (0.0, 0.85, 0.35, 0.0), "percussion": (-0.2, 0.8, 0.9, 0.0), "drums": (0.0, 0.85, 0.6, 0.0),
+    "melody": (0.0, 0.85, 0.8, 0.0), "counter": (-0.35, 0.72, 1.0, 0.0), "doubling": (0.3, 0.55, 1.1, 0.0),
+    "harmony": (0.3, 0.68, 1.0, 0.1), "pad": (-0.15, 0.6, 1.3, 0.3), "arp": (0.45, 0.58, 1.1, 0.1),
+    "bass": (0.0, 0.85, 0.3, 0.0), "percussion": (-0.2, 0.8, 0.9, 0.0), "fx": (0.25, 0.6, 1.2, 0.0),
+    "hand": (0.35, 0.72, 0.6, 0.0), "drums": (0.0, 0.85, 0.5, 0.0),
+}
+_REGISTER = {
+    "melody": (62, 86), "counter": (55, 76), "doubling": (67, 91), "harmony": (52, 74), "pad": (48, 72),
+    "arp": (60, 86), "bass": (31, 50), "percussion": (40, 57), "fx": (48, 84), "hand": (27, 87), "drums": (27, 87),
 }
 
 
 @dataclass(frozen=True)
 class Part:
     role: str
-    instrument: Instrument
+    instrument: Instrument  #: for "hand" parts, the drum kit that sounds the voice
     name: str  #: stem name, unique in the score
     low: int  #: register this part writes in
     high: int
@@ -47,14 +51,15 @@ class Part:
     volume: float
     reverb: float
     chorus: float
+    index: int = 0  #: the n-th part of its role (a second counter-line writes its own line)
+    named: bool = False  #: the prompt named this instrument
+    featured: bool = False  #: the prompt featured it
+    voice: str = ""  #: for "hand" parts: the hand-percussion voice (:data:`.instruments.PERCUSSION`)
 
 
-def register_for(role: str, inst: Instrument) -> tuple[int, int]:
+def register_for(role: str, inst: Instrument, melody_register: tuple[int, int] | None = None) -> tuple[int, int]:
     """The part's working register: a comfortable slice of the instrument's range for its role."""
-    wanted = {
-        "melody": (62, 86), "counter": (55, 76), "doubling": (67, 91), "harmony": (52, 74), "pad": (48, 72),
-        "arp": (60, 86), "bass": (31, 50), "percussion": (40, 57), "drums": (27, 87),
-    }[role]
+    wanted = melody_register if role == "melody" and melody_register else _REGISTER[role]
     low, high = max(wanted[0], inst.low), min(wanted[1], inst.high)
     if high - low < 12:  # the instrument lives elsewhere: take an octave and a half of its own range
         centre = (inst.low + inst.high) // 2 if role != "bass" else inst.low + 9
@@ -62,76 +67,151 @@ def register_for(role: str, inst: Instrument) -> tuple[int, int]:
     return low, high
 
 
-def choose_ensemble(brief: Brief, style: Style, rng: random.Random) -> list[Part]:
-    avoid = brief.avoid
-    chosen: dict[str, str] = {}
+@dataclass
+class _Slot:
+    role: str
+    inst: str
+    named: bool = False
+    featured: bool = False
+    voice: str = ""
+
+
+def _style_slots(brief: Brief, style: Style, rng: random.Random) -> list[_Slot]:
+    slots = []
     for role in ROLES:
-        options = [i for i in style.ensemble.get(role, ()) if i not in avoid]
+        options = [i for i in style.ensemble.get(role, ()) if i not in brief.avoid and i in INSTRUMENTS]
         if not options:
             continue
-        asked = [i for i in options if i in brief.instruments and i not in chosen.values()]
-        if asked:
-            chosen[role] = asked[0]
+        asked = [i for i in options if i in brief.instruments and all(s.inst != i for s in slots)]
+        pick = asked[0] if asked else options[0] if rng.random() < 0.65 or len(options) == 1 else rng.choice(options[1:])
+        slots.append(_Slot(role, pick))
+    return slots
+
+
+def _roles_for(inst_id: str, style: Style) -> list[str]:
+    inst = INSTRUMENTS[inst_id]
+    roles = [r for r in ROLES if inst_id in style.ensemble.get(r, ())]
+    roles += [r for r in inst.roles if r in ROLES and r not in roles]
+    if not roles:
+        roles = ["drums"] if inst.is_drums else ["melody", "counter"]
+    return roles
+
+
+def _place_named(slots: list[_Slot], brief: Brief, style: Style) -> list[_Slot]:
+    named = [i for i in brief.instruments if i in INSTRUMENTS]
+    lead = next((i for i in brief.featured if i in INSTRUMENTS and not INSTRUMENTS[i].is_drums
+                 and not INSTRUMENTS[i].percussive and "fx" not in INSTRUMENTS[i].roles), None)
+    for inst_id in ([lead] if lead else []) + [i for i in named if i != lead]:
+        featured = inst_id in brief.featured
+        existing = next((s for s in slots if s.inst == inst_id), None)
+        if existing is not None and not (inst_id == lead and existing.role != "melody"):
+            existing.named, existing.featured = True, featured
             continue
-        chosen[role] = options[0] if rng.random() < 0.65 or len(options) == 1 else rng.choice(options[1:])
-
-    for inst_id in brief.instruments:  # the prompt's instruments take the role that suits them
-        if inst_id in chosen.values():
-            continue
-        inst = INSTRUMENTS[inst_id]
-        roles = [r for r in ROLES if inst_id in style.ensemble.get(r, ())]
-        roles += [r for r in _ROLE_BY_FAMILY.get(inst_id, _ROLE_BY_FAMILY.get(inst.family, ("melody",)))
-                  if r not in roles]
-        free = [r for r in roles if chosen.get(r) not in brief.instruments]
-        role = free[0] if free else roles[0]
-        chosen[role] = inst_id
-
-    if "solo" in brief.hints and brief.instruments:
-        lead = INSTRUMENTS[brief.instruments[0]]
-        chosen = {"melody": lead.id}
-        if lead.family in _POLYPHONIC or lead.id in _POLYPHONIC:
-            chosen["harmony"] = lead.id
-        else:
-            chosen["pad"] = next(i for i in _PAD_FALLBACK if i not in avoid and i != lead.id)
-    elif "small" in brief.hints:
-        for role in ("pad", "counter", "arp", "doubling"):
-            chosen.pop(role, None)
-
-    if not brief.drums:
-        chosen.pop("drums", None)
-    elif "drums" not in chosen:
-        chosen["drums"] = style.kit if style.kit not in avoid else "drum_kit"
-    if not brief.bass:
-        chosen.pop("bass", None)
-    if "melody" not in chosen:
-        for role in ("counter", "harmony", "pad", "arp"):
-            if role in chosen and not INSTRUMENTS[chosen[role]].is_drums:
-                chosen["melody"] = chosen[role]
+        if existing is not None:
+            slots.remove(existing)
+        roles = ["melody"] if inst_id == lead else _roles_for(inst_id, style)
+        for role in roles:
+            holder = next((s for s in slots if s.role == role), None)
+            if holder is None or not holder.named:
+                if holder is not None:
+                    slots.remove(holder)
+                slots.append(_Slot(role, inst_id, True, featured))
                 break
         else:
-            chosen["melody"] = next(i for i in ("flute", "piano", "strings", "warm_pad") if i not in avoid)
-    sustained = any(INSTRUMENTS[chosen[r]].sustained for r in ("pad", "harmony") if r in chosen)
-    if not sustained and "harmony" not in chosen and "solo" not in brief.hints:
-        pad = next((i for i in _PAD_FALLBACK if i not in avoid), None)
+            role = next((r for r in roles if r in _SHARED), "counter")
+            slots.append(_Slot(role, inst_id, True, featured))
+    return slots
+
+
+def _thin(slots: list[_Slot], brief: Brief, style: Style) -> list[_Slot]:
+    if "solo" in brief.hints and (brief.featured or brief.instruments):
+        lead_id = next((i for i in brief.featured + brief.instruments if i in INSTRUMENTS
+                        and not INSTRUMENTS[i].is_drums), None)
+        if lead_id is not None:
+            lead = INSTRUMENTS[lead_id]
+            kept = [_Slot("melody", lead_id, True, True)]
+            if lead.family in _POLYPHONIC or lead.id in _POLYPHONIC:
+                kept.append(_Slot("harmony", lead_id, True, False))
+            else:
+                pad = next((i for i in _PAD_FALLBACK if i not in brief.avoid and i != lead_id), None)
+                if pad:
+                    kept.append(_Slot("pad", pad))
+            return kept
+    named = [s for s in slots if s.named and not INSTRUMENTS[s.inst].is_drums]
+    if "duet" in brief.hints and len(named) >= 2:  # a duet is its two (or more) named players and no band
+        return named
+    if "small" in brief.hints:
+        slots = [s for s in slots if s.named or s.role not in ("pad", "counter", "arp", "doubling", "percussion")]
+    return slots
+
+
+def _complete(slots: list[_Slot], brief: Brief, style: Style) -> list[_Slot]:
+    roles = {s.role for s in slots}
+    if not brief.drums:
+        slots = [s for s in slots if s.role != "drums"]
+    elif "drums" not in roles:
+        kit = style.kit if style.kit not in brief.avoid else "drum_kit"
+        if kit not in brief.avoid:
+            slots.append(_Slot("drums", kit))
+    if not brief.bass:
+        slots = [s for s in slots if s.role != "bass" or s.named]
+    roles = {s.role for s in slots}
+    if "melody" not in roles:
+        donor = next((s for r in ("counter", "harmony", "arp", "pad") for s in slots if s.role == r
+                      and not INSTRUMENTS[s.inst].is_drums), None)
+        fallback = next((i for i in ("flute", "piano", "strings", "warm_pad") if i not in brief.avoid), "warm_pad")
+        slots.append(_Slot("melody", donor.inst if donor else fallback, donor.named if donor else False))
+    if style.form == "build_drop" and brief.drums and "reverse_cymbal" not in brief.avoid \
+            and not any(s.role == "fx" for s in slots):
+        slots.append(_Slot("fx", "reverse_cymbal"))  # the riser into each drop
+    sustained = any(INSTRUMENTS[s.inst].sustained for s in slots if s.role in ("pad", "harmony"))
+    if not sustained and not any(s.role == "harmony" for s in slots) and "solo" not in brief.hints:
+        pad = next((i for i in _PAD_FALLBACK if i not in brief.avoid), None)
         if pad is not None:
-            chosen["pad"] = pad
+            slots.append(_Slot("pad", pad))
+    return slots
+
+
+def _hand(slots: list[_Slot], brief: Brief, style: Style) -> list[_Slot]:
+    voices = [v for v in brief.instruments if v in PERCUSSION]
+    if brief.drums:
+        voices += [v for v in style.hand if v not in voices and v not in brief.avoid]
+    return slots + [_Slot("hand", v, v in brief.instruments, v in brief.featured, voice=v) for v in voices[:4]]
+
+
+def choose_ensemble(brief: Brief, style: Style, rng: random.Random) -> list[Part]:
+    slots = _style_slots(brief, style, rng)
+    slots = _place_named(slots, brief, style)
+    slots = _thin(slots, brief, style)
+    if not ("duet" in brief.hints and all(s.named for s in slots)):  # a duet stays two players
+        slots = _complete(slots, brief, style)
+        slots = _hand(slots, brief, style)
+    slots = [s for s in slots if s.voice or s.inst not in brief.avoid]
 
     parts: list[Part] = []
     used: set[str] = set()
-    hall = "hall" in brief.production
-    dry = "dry" in brief.production
-    for role in ROLES:
-        if role not in chosen:
-            continue
-        inst = INSTRUMENTS[chosen[role]]
-        name = inst.id if inst.id not in used else f"{inst.id}_{role}"
+    counts: dict[str, int] = {}
+    hall, dry = "hall" in brief.production, "dry" in brief.production
+    kit = next((s.inst for s in slots if s.role == "drums"), style.kit if style.kit in INSTRUMENTS else "drum_kit")
+    for slot in sorted(slots, key=lambda s: ROLES.index(s.role)):
+        inst = INSTRUMENTS[kit] if slot.role == "hand" else INSTRUMENTS[slot.inst]
+        index = counts.get(slot.role, 0)
+        counts[slot.role] = index + 1
+        base = slot.voice or inst.id
+        name = next(n for n in (base, f"{base}_{slot.role}", *(f"{base}_{slot.role}_{k}" for k in range(2, 99)))
+                    if n not in used)
         used.add(name)
-        pan, volume, reverb_factor, chorus = _MIX[role]
+        pan, volume, reverb_factor, chorus = _MIX[slot.role]
+        if index:  # a second part of a role sits on the other side
+            pan = -pan if pan else 0.3 * (1 if index % 2 else -1)
+        if slot.named or slot.featured:
+            volume = max(volume, 0.8)
         reverb = style.reverb * reverb_factor + (0.15 if hall else 0.0)
         if dry:
             reverb *= 0.5
         if inst.family in ("synth", "guitar") or inst.id in ("rhodes", "fm_piano"):
-            chorus = max(chorus, 0.25)
-        low, high = register_for(role, inst)
-        parts.append(Part(role, inst, name, low, high, pan, volume, min(reverb, 1.0), chorus))
+            chorus = max(chorus, 0.2 if slot.role not in ("melody", "bass") else 0.0)
+        low, high = register_for(slot.role, inst, style.melody_register)
+        parts.append(Part(slot.role, inst, name, low, high, pan, volume, min(reverb, 1.0), chorus, index,
+                          slot.named, slot.featured, slot.voice))
     return parts

@@ -27,6 +27,8 @@ class Brief:
     energy: float = 0.5  #: 0 calm .. 1 intense
     #: Instruments the prompt asked for (catalogue ids, in the prompt's order).
     instruments: tuple[str, ...] = ()
+    #: Named instruments the prompt puts in front ("featuring", "prominent", "solo", "led by"), in its order.
+    featured: tuple[str, ...] = ()
     #: Instruments never to use (negated in the prompt or named in the negative prompt).
     avoid: frozenset[str] = frozenset()
     #: Production hints for render and master: "lofi", "vinyl", "hall", "dry", "live", "gated", "warm".
@@ -37,7 +39,7 @@ class Brief:
     bass: bool = True  #: a bass part may play
     #: Swing ratio asked for (0.5 straight .. 0.67 triplet); None leaves it to the style.
     swing: float | None = None
-    #: Arrangement hints: "solo", "small", "build", "flat", "hand".
+    #: Arrangement hints: "solo", "small", "build", "flat", "fade".
     hints: frozenset[str] = frozenset()
     #: A stable number drawn from the prompt's text, for choices the words leave open.
     variation: int = 0
@@ -68,6 +70,7 @@ class Brief:
             "valence": round(self.valence, 3),
             "energy": round(self.energy, 3),
             "instruments": list(self.instruments),
+            "featured": list(self.featured),
             "avoid": sorted(self.avoid),
             "production": sorted(self.production),
             "duration": self.duration,

@@ -1,164 +1,268 @@
 """Compose: a brief and a seed become a :class:`.score.Score`.
 
-The stages run in order — ensemble (:mod:`.arrange`), form sized to the duration (:mod:`.form`), a chord per bar
-(:mod:`.harmony`), voice-led voicings (:mod:`.voicing`), then every part bar by bar: melody from motifs
-(:mod:`.melody`), comping, bass and arpeggios (:mod:`.rhythm`), drums (:mod:`.drums`) — each following its
-section's energy. Swing and humanised timing and velocity come last, and a ritardando into a held final tonic
-chord closes the piece (a looping piece instead runs straight back into its start). Every random choice draws
-from generators seeded by (seed, brief, part), so a request always composes the same score; what the prompt left
-open (key, tempo) is drawn from the seed first (:mod:`.variation`).
+The stages run in order — ensemble (:mod:`.arrange`), form sized to the duration (:mod:`.form`), harmony with
+motion (:mod:`.harmony`), voice-led voicings (:mod:`.voicing`) — then every part is written by the writer its role
+names in :data:`WRITERS`: melody and counter-lines from developed motifs (:mod:`.melody`), comping and arpeggios
+(:mod:`.rhythm`), bass lines (:mod:`.bass`), drums and hand percussion (:mod:`.drums`), pitched percussion and
+sound effects (:mod:`.parts`). Which sections a part plays in is the role's entry in :data:`PLAYS`. Parts are
+written on the grid with accent velocities; the performance layer (:mod:`.perform`) then plays them — swing,
+pocket, dynamics, expression, articulation, strums and bends. Every random choice draws from generators seeded by
+(seed, brief, part), so a request always composes the same score; what the prompt left open (key, tempo) is drawn
+from the seed first (:mod:`.variation`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
+from dataclasses import dataclass, field
+from typing import Callable
 
 from .arrange import Part, choose_ensemble
+from .bass import bass_bar
 from .brief import Brief
-from .drums import drum_bar, groove_for
+from .drums import DrumBar, drum_part, hand_part
 from .form import SectionPlan, plan_form
-from .harmony import BarHarmony, plan_harmony, progression_bars
-from .melody import counter_line, make_motif, realise_phrase
-from .rhythm import arp_bar, bass_bar, comp_bar, swing_offset
-from .score import Control, Note, Score, Section, TempoChange, Track
+from .harmony import BarHarmony, chord_spans, plan_harmony, progression_bars
+from .melody import write_counter, write_melody
+from .parts import fx_part, pitched_percussion
+from .perform import perform
+from .rhythm import SINGLE_LINE, arp_bar, comp_bar
+from .score import KeyChange, Note, Score, Section, TempoChange, Track
 from .styles import DEFAULT_STYLE, STYLES, Style
-from .theory import Key
+from .theory import Chord
 from .variation import settle
 from .voicing import power_chord, voice_progression
 
-__all__ = ["compose"]
+__all__ = ["PLAYS", "Piece", "WRITERS", "compose"]
 
-_VELOCITY = {  # role: velocity at energy 0 and 1
-    "melody": (58, 112), "counter": (45, 100), "doubling": (40, 88), "harmony": (40, 96), "pad": (38, 90),
-    "arp": (36, 86), "bass": (62, 110), "percussion": (55, 118), "drums": (52, 122),
+Event = tuple[float, float, int, float]  # absolute beat, duration, pitch, accent (1.0 = an ordinary note)
+_BODY = ("A", "B", "bridge", "build")
+
+
+@dataclass
+class Piece:
+    """Everything the part writers share: the brief, the style, the form, the harmony and the ensemble."""
+
+    brief: Brief
+    style: Style
+    seed: int
+    bar_beats: float
+    compound: bool
+    bpm: float
+    phrase_bars: int
+    sections: list[SectionPlan]
+    harmony: list[BarHarmony]
+    parts: list[Part]
+    section_of_bar: list[SectionPlan] = field(default_factory=list)
+
+    @property
+    def total_bars(self) -> int:
+        return len(self.harmony)
+
+    @property
+    def length_beats(self) -> float:
+        return self.total_bars * self.bar_beats
+
+    def rng(self, part: str) -> random.Random:
+        digest = hashlib.blake2b(f"{self.seed}|{self.brief.variation}|{self.brief.style}|{part}".encode(),
+                                 digest_size=8).digest()
+        return random.Random(int.from_bytes(digest, "big"))
+
+    def roles(self) -> set[str]:
+        return {p.role for p in self.parts}
+
+    @property
+    def peak(self) -> float:
+        """The energy of the piece's loudest body section (a quiet piece's climax is still its climax)."""
+        return max((s.energy for s in self.sections if s.kind in _BODY), default=0.5)
+
+
+# --- which sections a part plays in ---------------------------------------------------------------------------
+Plays = Callable[[SectionPlan, Part, Piece], bool]
+PLAYS: dict[str, Plays] = {
+    "pad": lambda s, p, pc: True,
+    "counter": lambda s, p, pc: (p.named and s.kind in _BODY + ("outro",)) or s.energy >= min(0.7, pc.peak - 0.1)
+                                 or (s.kind == "bridge" and not pc.style.electronic),
+    "doubling": lambda s, p, pc: (p.named and s.kind in _BODY) or s.energy >= min(0.82, pc.peak - 0.03),
+    "harmony": lambda s, p, pc: p.named or s.energy >= 0.42 or "pad" not in pc.roles()
+                                or (s.kind == "intro" and pc.style.comp in ("ballad", "arpeggio")),
+    "arp": lambda s, p, pc: p.named or s.energy >= 0.5 or s.kind == "build"
+                            or (s.kind in ("intro", "bridge") and pc.style.arp in ("sparkle", "up16", "ostinato16", "bell")),
+    "bass": lambda s, p, pc: p.named or s.energy >= 0.4 or not ({"pad", "harmony"} & pc.roles()),
+    "percussion": lambda s, p, pc: p.named or p.featured or s.energy >= 0.6 or s.kind in ("intro", "build"),
 }
-#: Patches far louder than their peers in General MIDI fonts (a sine sub bass swamps a mix at equal velocity).
-_LEVEL = {"sub_bass": 0.8}
-_TIMING_LAG_MS = {"harmony": 6.0, "bass": 2.0}  # behind-the-beat feel for humanised styles
-
-Event = tuple[float, float, int, float]  # absolute beat, duration, pitch, accent
 
 
-def _rng(seed: int, brief: Brief, part: str) -> random.Random:
-    digest = hashlib.blake2b(f"{seed}|{brief.variation}|{brief.style}|{part}".encode(), digest_size=8).digest()
-    return random.Random(int.from_bytes(digest, "big"))
+def _plays(part: Part, section: SectionPlan, piece: Piece) -> bool:
+    if section.kind == "end":
+        return part.role not in ("counter", "doubling", "arp")
+    return PLAYS.get(part.role, lambda s, p, pc: True)(section, part, piece)
 
 
-def _plays(role: str, section: SectionPlan, style: Style, parts: dict[str, Part]) -> bool:
-    kind, energy = section.kind, section.energy
-    if kind == "end":
-        return role not in ("counter", "doubling", "arp")
-    if role == "pad":
-        return True
-    if role == "melody":
-        return kind in ("A", "B", "bridge", "outro")
-    if role == "counter":
-        return energy >= 0.7 or (kind == "bridge" and not style.electronic)
-    if role == "doubling":
-        return energy >= 0.82
-    if role == "harmony":
-        return energy >= 0.42 or "pad" not in parts or kind == "intro" and style.comp in ("ballad", "arpeggio")
-    if role == "arp":
-        return energy >= 0.5 or (kind in ("intro", "bridge") and style.arp in ("sparkle", "up16", "ostinato16"))
-    if role == "bass":
-        return energy >= 0.4 or "pad" not in parts and "harmony" not in parts
-    if role == "percussion":
-        return energy >= 0.7 or kind == "intro"
-    return True  # drums: the groove itself thins out with energy
+# --- writers ----------------------------------------------------------------------------------------------------
+def _bar_chords(h: BarHarmony) -> list[tuple[float, Chord]]:
+    return [(0.0, h.chord)] + list(h.changes)
 
 
-def _steps_range(key: Key, low: int, high: int) -> tuple[int, int]:
-    low_step = key.step_of(low, 0)
-    if key.degree_pitch(low_step, 0) < low:
-        low_step += 1
-    high_step = key.step_of(high, 0)
-    return low_step, max(high_step, low_step)
+def _polyphony(part: Part) -> int:
+    """How many notes the instrument can sound at once, as the part is written."""
+    inst = part.instrument
+    if inst.gm_family in ("reed", "pipe") or inst.family in ("woodwind", "voice") and inst.id != "choir":
+        return 1
+    if inst.gm_family == "brass" and inst.id not in ("brass", "synth_brass", "synth_brass_2"):
+        return 1
+    if inst.gm_family == "strings" and inst.id not in ("harp", "pizzicato", "tremolo_strings"):
+        return 2  # a solo string: a double stop at most
+    return 4
 
 
-def _melody(part: Part, sections: list[SectionPlan], harmony: list[BarHarmony], key: Key, style: Style,
-            bar_beats: float, compound: bool, phrase_bars: int, rng: random.Random) -> list[Event]:
-    low_step, high_step = _steps_range(key, part.low, part.high)
-    span = high_step - low_step
-    motifs = {kind: make_motif(style.melody, bar_beats, compound, rng) for kind in ("A", "B", "bridge")}
+def _comp(part: Part, piece: Piece) -> list[Event]:
+    style = piece.style
+    pattern = "sustain" if part.role == "pad" else style.comp
+    voices = min(4 if part.role == "pad" or pattern in ("sustain", "swell", "ballad", "chorale") else 3,
+                 _polyphony(part))
+    if voices < 3 and pattern not in SINGLE_LINE:
+        pattern = "quartet" if voices == 2 else "sustain"
+    flat = [(bar, offset, chord) for bar, h in enumerate(piece.harmony) for offset, chord in _bar_chords(h)]
+    voicings = voice_progression([c for _, _, c in flat], part.low, part.high, voices)
     events: list[Event] = []
-    step = low_step + span // 3
-    step -= (step % 7)  # start from the tonic
-    step = max(step, low_step)
-    for section in sections:
-        first_bar = section.start_bar
-        chords = [h.chord for h in harmony[first_bar : first_bar + section.bars]]
-        if not _plays("melody", section, style, {}):
+    rng = piece.rng(part.name)
+    by_bar: dict[int, list[tuple[float, tuple[int, ...], Chord]]] = {}
+    for (bar, offset, chord), voicing in zip(flat, voicings):
+        by_bar.setdefault(bar, []).append((offset, voicing, chord))
+    for bar, segments in by_bar.items():
+        section = piece.section_of_bar[bar]
+        if not _plays(part, section, piece):
             continue
-        if section.kind == "end":
-            tonics = [s for s in range(low_step, high_step + 1) if s % 7 == 0]
-            step = min(tonics, key=lambda s: abs(s - step)) if tonics else step
-            events.append((first_bar * bar_beats, bar_beats, key.degree_pitch(step, 0), 0.85))
+        if part.role == "harmony" and pattern == "swell" and section.energy < 0.7 and section.kind != "end":
             continue
-        kind = "A" if section.kind == "outro" else section.kind
-        motif = motifs[kind]
-        if section.kind == "A" and section.occurrence > 0:
-            motif = make_motif(style.melody, bar_beats, compound, rng) if rng.random() < 0.3 else motif
-        lift = {"B": span // 3, "bridge": -2}.get(kind, 0)
-        phrase = min(phrase_bars if phrase_bars <= 8 else 4, section.bars) or 1
-        bars_done = 0
-        phrase_index = 0
-        while bars_done < section.bars:
-            size = min(phrase, section.bars - bars_done)
-            chunk = chords[bars_done : bars_done + size]
-            last_phrase = bars_done + size >= section.bars
-            start = min(max(step + (lift if phrase_index == 0 else 0), low_step), high_step)
-            notes, step = realise_phrase(motif, chunk, key, bar_beats, start, low_step, high_step,
-                                         closes=last_phrase or phrase_index % 2 == 1, rng=rng)
-            origin = (first_bar + bars_done) * bar_beats
-            accent = 0.9 if kind == "B" else 0.8
-            for offset, duration, note_step in notes:
-                pitch = key.degree_pitch(note_step, 0)
-                strong = 1.0 if offset % bar_beats == 0 else 0.9
-                events.append((origin + offset, duration * 0.95, pitch, accent * strong))
-            bars_done += size
-            phrase_index += 1
-            if section.kind == "outro":
-                break
+        bar_pattern = "sustain" if section.kind == "end" and pattern != "ballad" else pattern
+        _, voicing, chord = segments[0]
+        if bar_pattern in ("power", "gallop", "chug"):
+            voicing = power_chord(chord, max(part.low, 40))
+        for offset, duration, pitch, accent in comp_bar(bar_pattern, voicing, chord, piece.bar_beats, piece.compound,
+                                                        section.energy, rng, bar):
+            for change_at, change_voicing, change_chord in segments[1:]:  # later chords in the bar re-voice it
+                if offset >= change_at - 1e-6 and pitch in voicing:
+                    target = change_voicing if bar_pattern not in ("power", "gallop", "chug") else power_chord(
+                        change_chord, max(part.low, 40))
+                    pitch = target[min(voicing.index(pitch), len(target) - 1)]
+            if segments[1:] and offset < segments[1][0] < offset + duration:
+                duration = segments[1][0] - offset  # a held chord gives way to the next
+            events.append((bar * piece.bar_beats + offset, duration, pitch, accent))
     return events
 
 
-def _timpani(part: Part, sections: list[SectionPlan], harmony: list[BarHarmony], key: Key,
-             bar_beats: float) -> list[Event]:
-    tonic = part.low + (key.tonic - part.low) % 12
-    dominant = tonic + 7 if tonic + 7 <= part.high else tonic - 5
+def _arp(part: Part, piece: Piece) -> list[Event]:
+    voicings = voice_progression([h.chord for h in piece.harmony], part.low, min(part.low + 14, part.high), 3)
+    rng = piece.rng(part.name)
+    pattern = piece.style.arp if part.index == 0 else ("up8" if piece.style.arp != "up8" else "sparkle")
     events: list[Event] = []
-    for section in sections:
-        for bar in range(section.start_bar, section.start_bar + section.bars):
-            t = bar * bar_beats
-            h = harmony[bar]
-            pitch = dominant if h.chord.root == (key.tonic + 7) % 12 else tonic
-            if section.kind == "end" or (h.cadence and section.energy >= 0.3):
-                count = int(bar_beats * 4)
-                for i in range(count):  # a roll swelling into the arrival
-                    events.append((t + i * 0.25, 0.25, pitch, 0.35 + 0.6 * i / count))
-                if section.kind == "end":
-                    events.append((t + bar_beats, 1.0, tonic, 1.0))
-            elif section.energy >= 0.7:
-                events.append((t, 1.0, pitch, 1.0))
-                if bar_beats >= 4 and bar % 2 == 1:
-                    events.append((t + bar_beats / 2, 1.0, pitch, 0.8))
-            elif section.kind == "intro" and bar == section.start_bar:
-                events.append((t, 2.0, tonic, 0.7))
+    for bar, (h, voicing) in enumerate(zip(piece.harmony, voicings)):
+        section = piece.section_of_bar[bar]
+        if _plays(part, section, piece):
+            for offset, duration, pitch, accent in arp_bar(pattern, voicing, h.chord, piece.bar_beats, part.low,
+                                                           part.high, rng, bar):
+                events.append((bar * piece.bar_beats + offset, duration, pitch, accent))
     return events
 
 
-def compose(brief: Brief, seed: int) -> Score:
-    """The score for ``brief``; the same ``(brief, seed)`` always gives the same score."""
-    brief = settle(brief, seed)
+def _bass(part: Part, piece: Piece) -> list[Event]:
+    rng = piece.rng(part.name)
+    events: list[Event] = []
+    for bar, h in enumerate(piece.harmony):
+        section = piece.section_of_bar[bar]
+        if not _plays(part, section, piece):
+            continue
+        pattern = "drone" if section.kind == "end" else piece.style.bass
+        if section.energy < 0.45 and pattern not in ("waltz", "none", "drone", "chorale", "808", "sub", "log_drum"):
+            pattern = "root"  # quiet sections hold roots
+        line = bass_bar(pattern, h.chord, h.next_chord, h.key, piece.bar_beats, piece.compound, part.low, part.high,
+                        bar, rng, h.bass)
+        for (change_at, _), change_bass in zip(h.changes, h.change_basses):  # a chord inside the bar moves the bass
+            shift = (change_bass - h.bass + 6) % 12 - 6
+            line = [(t, d, p + shift if t >= change_at - 1e-6 else p, a) for t, d, p, a in line]
+            if not any(abs(t - change_at) < 1e-6 for t, _, _, _ in line) and pattern not in ("none",):
+                line = [(t, min(d, change_at - t) if t < change_at else d, p, a) for t, d, p, a in line]
+                held = next((p for t, _, p, _ in reversed(line) if t < change_at), None)
+                if held is not None:
+                    line.append((change_at, piece.bar_beats - change_at, held + shift, 0.85))
+        events += [(bar * piece.bar_beats + offset, duration, pitch, accent) for offset, duration, pitch, accent in line]
+    return events
+
+
+def _melody(part: Part, piece: Piece) -> list[Event]:
+    source = next((p for p in piece.parts if p.role == "melody"), part)
+    events = write_melody(source.low, source.high, piece.sections, piece.harmony, piece.style, piece.bar_beats,
+                          piece.compound, piece.phrase_bars, piece.rng("melody"))
+    if part.role != "doubling":
+        return events
+    return [(t, d, p + 12 if p + 12 <= part.high else p, a * 0.9) for t, d, p, a in events
+            if _plays(part, piece.section_of_bar[min(int(t // piece.bar_beats), piece.total_bars - 1)], piece)]
+
+
+def _counter(part: Part, piece: Piece) -> list[Event]:
+    tune = _melody(next((p for p in piece.parts if p.role == "melody"), part), piece)
+    events = write_counter(part.low, part.high, piece.sections, piece.harmony, piece.style, piece.bar_beats,
+                           piece.rng(part.name), melody=tune)
+    return [e for e in events
+            if _plays(part, piece.section_of_bar[min(int(e[0] // piece.bar_beats), piece.total_bars - 1)], piece)]
+
+
+def _drum_bars(piece: Piece) -> list[DrumBar]:
+    bars = []
+    for bar in range(piece.total_bars):
+        section = piece.section_of_bar[bar]
+        following = piece.section_of_bar[bar + 1] if bar + 1 < piece.total_bars else None
+        next_section = None if following is None else following.name
+        if following is section:
+            next_section = section.name
+        bars.append(DrumBar(
+            index=bar, start=bar * piece.bar_beats, beats=piece.bar_beats, section=section.name,
+            energy=section.energy, first=bar == section.start_bar, last=bar == section.start_bar + section.bars - 1,
+            next_section=next_section, next_energy=None if following is None else following.energy,
+            final=section.kind == "end" and bar == piece.total_bars - 1,
+        ))
+    return bars
+
+
+def _groove(piece: Piece) -> str:
+    return piece.style.drums or {3.0: "waltz"}.get(piece.bar_beats, "pop")
+
+
+def _drums(part: Part, piece: Piece) -> list[Event]:
+    return drum_part(_groove(piece), _drum_bars(piece), piece.compound, piece.rng(part.name))
+
+
+def _hand(part: Part, piece: Piece) -> list[Event]:
+    return hand_part(part.voice, _groove(piece), _drum_bars(piece), piece.compound, piece.rng(part.name))
+
+
+def _percussion(part: Part, piece: Piece) -> list[Event]:
+    plays = [_plays(part, piece.section_of_bar[bar], piece) for bar in range(piece.total_bars)]
+    return pitched_percussion(part, piece.sections, piece.harmony, piece.bar_beats, plays, piece.rng(part.name))
+
+
+def _fx(part: Part, piece: Piece) -> list[Event]:
+    return fx_part(part, piece.sections, piece.bar_beats, piece.rng(part.name))
+
+
+Writer = Callable[[Part, Piece], list[Event]]
+WRITERS: dict[str, Writer] = {
+    "melody": _melody, "doubling": _melody, "counter": _counter, "harmony": _comp, "pad": _comp, "arp": _arp,
+    "bass": _bass, "percussion": _percussion, "fx": _fx, "hand": _hand, "drums": _drums,
+}
+
+
+# --- the piece --------------------------------------------------------------------------------------------------
+def _plan(brief: Brief, seed: int) -> Piece:
     style = STYLES.get(brief.style) or STYLES[DEFAULT_STYLE]
     key = brief.key
     bar_beats = brief.beats_per_bar
     compound = brief.metre[1] == 8 and brief.metre[0] % 3 == 0
-    bpm = brief.bpm
-    loop = brief.loop
-    duration = max(brief.duration, 1.0)
-
+    bpm, duration, loop = brief.bpm, max(brief.duration, 1.0), brief.loop
     # bars: the music fills the duration less a release tail; a loop fills it exactly
     tail = 0.0 if loop else min(2.0, max(0.6, duration * 0.1))
     bar_seconds = bar_beats * 60.0 / bpm
@@ -169,152 +273,92 @@ def compose(brief: Brief, seed: int) -> Score:
     if phrase_bars == 4 and bar_seconds < 1.6 and total_bars >= 40:
         phrase_bars = 8
     arc = "build" if "build" in brief.hints else "flat" if "flat" in brief.hints else "arc"
-
-    parts = choose_ensemble(brief, style, _rng(seed, brief, "ensemble"))
-    by_role = {p.role: p for p in parts}
-    sections = plan_form(total_bars, phrase_bars, loop, arc, _rng(seed, brief, "form"))
-    harmony = plan_harmony(sections, style, key, loop, _rng(seed, brief, "harmony"))
-    section_of_bar = [s for s in sections for _ in range(s.bars)]
-    chords = [h.chord for h in harmony]
-
-    swing = brief.swing if brief.swing is not None else style.swing
-    swing_unit = style.swing_unit
-    humanize = 0.0 if style.electronic else style.humanize_ms
-    beat_per_ms = bpm / 60000.0
-
-    tracks: list[Track] = []
-    for part in parts:
-        rng = _rng(seed, brief, part.name)
-        role = part.role
-        events: list[Event] = []
-        controls: list[Control] = []
-        if role in ("melody", "doubling"):
-            source = by_role.get("melody", part)
-            events = _melody(source, sections, harmony, key, style, bar_beats, compound, phrase_bars,
-                             _rng(seed, brief, "melody"))
-            if role == "doubling":
-                events = [(t, d, p + 12 if p + 12 <= part.high else p, a * 0.9) for t, d, p, a in events
-                          if _plays("doubling", section_of_bar[min(int(t // bar_beats), total_bars - 1)], style, by_role)]
-        elif role == "counter":
-            line = counter_line(chords, key, part.low, part.high, bar_beats, rng)
-            for bar, (offset, dur, pitch) in enumerate(line):
-                bar_index = min(int(offset // bar_beats), total_bars - 1)
-                if _plays("counter", section_of_bar[bar_index], style, by_role):
-                    events.append((offset, dur * 0.97, pitch, 0.85))
-        elif role in ("harmony", "pad"):
-            voices = 4 if role == "pad" or style.comp in ("sustain", "swell", "ballad") else 3
-            voicings = voice_progression(chords, part.low, part.high, voices)
-            pattern = "sustain" if role == "pad" else style.comp
-            for bar, (h, voicing) in enumerate(zip(harmony, voicings)):
-                section = section_of_bar[bar]
-                if not _plays(role, section, style, by_role):
-                    continue
-                if role == "harmony" and pattern == "swell" and section.energy < 0.7 and section.kind != "end":
-                    continue
-                if pattern in ("power", "gallop"):
-                    voicing = power_chord(h.chord, max(part.low, 40))
-                bar_pattern = "sustain" if section.kind == "end" and pattern not in ("ballad",) else pattern
-                for offset, dur, pitch, accent in comp_bar(bar_pattern, voicing, h.chord, bar_beats, compound,
-                                                           section.energy, rng):
-                    events.append((bar * bar_beats + offset, dur, pitch, accent))
-                if pattern == "ballad":  # the sustain pedal, lifted and caught again at each chord
-                    controls += [Control(bar * bar_beats + 0.02, 64, 127), Control((bar + 1) * bar_beats - 0.05, 64, 0)]
-        elif role == "arp":
-            voicings = voice_progression(chords, part.low, min(part.low + 14, part.high), 3)
-            for bar, (h, voicing) in enumerate(zip(harmony, voicings)):
-                section = section_of_bar[bar]
-                if _plays("arp", section, style, by_role):
-                    for offset, dur, pitch, accent in arp_bar(style.arp, voicing, h.chord, bar_beats, part.low,
-                                                              part.high, rng):
-                        events.append((bar * bar_beats + offset, dur, pitch, accent))
-        elif role == "bass":
-            for bar, h in enumerate(harmony):
-                section = section_of_bar[bar]
-                if not _plays("bass", section, style, by_role):
-                    continue
-                pattern = "drone" if section.kind == "end" else style.bass
-                if section.energy < 0.5 and pattern not in ("waltz", "none", "drone"):
-                    pattern = "root"  # quiet sections hold roots
-                for offset, dur, pitch, accent in bass_bar(pattern, h.chord, h.next_chord, key, bar_beats, compound,
-                                                           part.low, part.high, bar, rng):
-                    events.append((bar * bar_beats + offset, dur, pitch, accent))
-        elif role == "percussion":
-            events = _timpani(part, sections, harmony, key, bar_beats)
-        elif role == "drums":
-            groove_name = style.drums or {3.0: "waltz"}.get(bar_beats, "pop")
-            if "hand" in brief.hints:
-                groove_name = "hand"
-            groove = groove_for(groove_name, bar_beats, compound)
-            for bar in range(total_bars):
-                section = section_of_bar[bar]
-                next_section = section_of_bar[bar + 1] if bar + 1 < total_bars else None
-                last_of_section = next_section is not None and next_section is not section
-                rising = last_of_section and next_section.energy > section.energy + 0.1
-                crash = bar == section.start_bar and section.energy >= 0.6 and bar > 0
-                final = section.kind == "end"
-                for offset, dur, pitch, accent in drum_bar(groove, section.energy, rising, crash, final, rng):
-                    events.append((bar * bar_beats + offset, dur, pitch, accent))
-
-        length_beats = total_bars * bar_beats
-        tracks.append(_finish(part, events, controls, section_of_bar, bar_beats, length_beats, loop, swing,
-                              swing_unit, humanize, beat_per_ms, rng))
-
-    length_beats = total_bars * bar_beats
-    tempo = [TempoChange(0.0, round(bpm, 3))]
-    if style.ritardando and not loop and total_bars >= 4:
-        start = (total_bars - 2) * bar_beats
-        for i, factor in enumerate((0.96, 0.92, 0.87, 0.82)):
-            tempo.append(TempoChange(start + i * bar_beats / 2, round(bpm * factor, 3)))
-    score = Score(
-        tempo=tempo,
-        time_signature=brief.metre,
-        key_tonic=key.tonic,
-        key_mode=key.mode,
-        tracks=tracks,
-        sections=[Section(s.name, s.start_bar * bar_beats, s.bars * bar_beats, round(s.energy, 3)) for s in sections],
-        length_beats=length_beats,
-        tail_seconds=0.0,
-        production=brief.production,
-        loop=loop,
-    )
-    if not loop:
-        score.tail_seconds = max(duration - score.seconds_at(length_beats), 0.5)
-    return score
+    piece = Piece(brief, style, seed, bar_beats, compound, bpm, phrase_bars, [], [], [])
+    piece.parts = choose_ensemble(brief, style, piece.rng("ensemble"))
+    piece.sections = plan_form(total_bars, phrase_bars, loop, arc, piece.rng("form"), style.form)
+    piece.harmony = plan_harmony(piece.sections, style, key, loop, piece.rng("harmony"), bar_beats)
+    piece.section_of_bar = [s for s in piece.sections for _ in range(s.bars)]
+    return piece
 
 
-def _finish(part: Part, events: list[Event], controls: list[Control], section_of_bar: list[SectionPlan],
-            bar_beats: float, length_beats: float, loop: bool, swing: float, swing_unit: float, humanize: float,
-            beat_per_ms: float, rng: random.Random) -> Track:
-    """Swing, humanise and scale velocity by the section's energy; keep pitches in the part's instrument range."""
-    low_v, high_v = _VELOCITY[part.role]
+def _finish(part: Part, events: list[Event], piece: Piece) -> Track:
+    """Keep pitches in the instrument's range, let the final chord ring, and write accent velocities."""
     inst = part.instrument
-    jitter = humanize * beat_per_ms
-    lag = _TIMING_LAG_MS.get(part.role, 0.0) * beat_per_ms if humanize else 0.0
+    length = piece.length_beats
+    button = piece.style.form == "jingle"
     notes: list[Note] = []
-    last_bar = len(section_of_bar) - 1
     for start, duration, pitch, accent in sorted(events, key=lambda e: (e[0], e[2])):
-        section = section_of_bar[min(max(int(start // bar_beats), 0), last_bar)]
         if not inst.is_drums:
             while pitch < inst.low:
                 pitch += 12
             while pitch > inst.high:
                 pitch -= 12
-        swung = swing_offset(start, swing, swing_unit) if part.role != "pad" else start
-        if jitter and part.role != "pad":
-            swung += rng.gauss(0.0, jitter * 0.5) + lag
-        swung = max(swung, 0.0)
-        end = swung + duration
-        if section.kind == "end" and not inst.is_drums and part.role in ("pad", "harmony", "bass", "melody"):
-            end = max(end, length_beats + bar_beats * 0.5)  # the last chord rings into the release
-        if loop:
-            end = min(end, length_beats)
-            if swung >= length_beats - 1e-6:
+        start = max(start, 0.0)
+        bar = min(max(int(start // piece.bar_beats), 0), piece.total_bars - 1)
+        end = start + duration
+        if piece.section_of_bar[bar].kind == "end" and not inst.is_drums:
+            if button:  # a jingle's button: one tight hit
+                end = start + min(duration, 0.5)
+            elif part.role in ("pad", "harmony", "bass", "melody", "counter"):
+                end = max(end, length + piece.bar_beats * 0.5)  # the last chord rings into the release
+        if piece.brief.loop:
+            if start >= length - 1e-6:
                 continue
-        velocity = (low_v + (high_v - low_v) * section.energy) * accent * _LEVEL.get(inst.id, 1.0)
-        velocity += rng.uniform(-5.0, 5.0) if humanize or part.role == "drums" else 0.0
-        notes.append(Note(round(swung, 4), round(max(end - swung, 0.05), 4), int(pitch),
-                          int(min(max(velocity, 1), 127))))
+            end = min(end, length)
+        velocity = int(min(max(round(100 * accent), 1), 127))
+        notes.append(Note(round(start, 4), round(max(end - start, 0.05), 4), int(pitch), velocity))
     return Track(
         name=part.name, role=part.role, program=inst.program, is_drums=inst.is_drums, notes=notes,
-        controls=controls, pan=part.pan, volume=part.volume, reverb=part.reverb, chorus=part.chorus,
+        pan=part.pan, volume=part.volume, reverb=part.reverb, chorus=part.chorus, bank=inst.bank,
+        instrument=part.voice or inst.id, named=part.named, featured=part.featured,
     )
+
+
+def _tempo_map(piece: Piece) -> list[TempoChange]:
+    tempo = [TempoChange(0.0, round(piece.bpm, 3))]
+    if piece.style.ritardando and not piece.brief.loop and piece.total_bars >= 4:
+        start = (piece.total_bars - 2) * piece.bar_beats
+        for i, factor in enumerate((0.96, 0.92, 0.87, 0.82)):
+            tempo.append(TempoChange(start + i * piece.bar_beats / 2, round(piece.bpm * factor, 3)))
+    return tempo
+
+
+def _key_changes(piece: Piece) -> list[KeyChange]:
+    changes: list[KeyChange] = []
+    current = piece.brief.key
+    for bar, h in enumerate(piece.harmony):
+        if h.key != current:
+            changes.append(KeyChange(bar * piece.bar_beats, h.key.tonic, h.key.mode))
+            current = h.key
+    return changes
+
+
+def compose(brief: Brief, seed: int) -> Score:
+    """The score for ``brief``; the same ``(brief, seed)`` always gives the same score."""
+    brief = settle(brief, seed)
+    piece = _plan(brief, seed)
+    tracks = [_finish(part, WRITERS[part.role](part, piece), piece) for part in piece.parts]
+    tracks = [t for t in tracks if t.notes or t.named]  # a part the form never called on is not a silent stem
+    bar_beats = piece.bar_beats
+    score = Score(
+        tempo=_tempo_map(piece),
+        time_signature=brief.metre,
+        key_tonic=brief.key.tonic,
+        key_mode=brief.key.mode,
+        tracks=tracks,
+        sections=[Section(s.name, s.start_bar * bar_beats, s.bars * bar_beats, round(s.energy, 3))
+                  for s in piece.sections],
+        length_beats=piece.length_beats,
+        tail_seconds=0.0,
+        production=brief.production,
+        loop=brief.loop,
+        chords=chord_spans(piece.harmony, bar_beats),
+        keys=_key_changes(piece),
+        style=piece.style.name,
+        energy=brief.energy,
+        fade_out="fade" in brief.hints,
+    )
+    if not brief.loop:
+        score.tail_seconds = max(max(brief.duration, 1.0) - score.seconds_at(score.length_beats), 0.5)
+    feel = piece.style if brief.swing is None else dataclasses.replace(piece.style, swing=brief.swing)
+    return perform(score, feel, piece.rng("perform"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-__all__ = ["Control", "Note", "Score", "Section", "TempoChange", "Track"]
+__all__ = ["Bend", "ChordSpan", "Control", "KeyChange", "Note", "Score", "Section", "TempoChange", "Track"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,36 @@ class Control:
 
 
 @dataclass(frozen=True, slots=True)
+class Bend:
+    """A pitch-bend change: ``value`` -8192..8191 spans the track's :attr:`Track.bend_range` either way."""
+
+    time: float  #: beats
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChordSpan:
+    """The harmony in force over a span of the piece (one per chord change): what a lead sheet would print."""
+
+    start: float  #: beats
+    length: float  #: beats
+    root: int  #: pitch class
+    bass: int  #: pitch class of the lowest note (the root unless inverted, a passing bass or a pedal)
+    pitch_classes: tuple[int, ...]  #: the chord's pitch classes, root first
+    symbol: str  #: "Am7", "G/B", "F#dim"
+    numeral: str = ""  #: "vi7", "V/V" ... against the key in force
+
+
+@dataclass(frozen=True, slots=True)
+class KeyChange:
+    """The key from ``beat`` on (a last-chorus lift, an AABA bridge in the IV)."""
+
+    beat: float
+    tonic: int  #: pitch class
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
 class TempoChange:
     beat: float
     bpm: float
@@ -38,7 +68,7 @@ class TempoChange:
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    name: str  #: "intro", "verse", "chorus", "bridge", "outro" ...
+    name: str  #: "intro", "verse", "chorus", "bridge", "breakdown", "build", "drop", "outro", "ending" ...
     start: float  #: beats
     length: float  #: beats
     energy: float  #: 0.0-1.0, drives density and dynamics
@@ -57,6 +87,12 @@ class Track:
     reverb: float = 0.3  #: 0.0-1.0, CC91 send
     chorus: float = 0.0  #: 0.0-1.0, CC93 send
     bank: int = 0  #: SoundFont bank (128 for drum kits is implied by is_drums)
+    #: Pitch-bend changes, and the bend range (semitones, set by RPN 0 before the first note) they span.
+    bends: list[Bend] = field(default_factory=list)
+    bend_range: int = 2
+    instrument: str = ""  #: catalogue id (:mod:`.instruments`) of what plays the part
+    named: bool = False  #: the prompt named this instrument: it must be heard, near the lead's level
+    featured: bool = False  #: the prompt featured it ("solo", "prominent", "led by"): it carries the tune
 
 
 @dataclass
@@ -73,6 +109,22 @@ class Score:
     production: frozenset[str] = frozenset()
     #: The piece loops: its end flows back into its start (no release tail, no fade).
     loop: bool = False
+    #: The chords, one span per change, in order (what a lead sheet prints; the bench reads the bass against them).
+    chords: list[ChordSpan] = field(default_factory=list)
+    #: Where the key changes, in order (empty: the piece stays in ``key_tonic``/``key_mode`` throughout).
+    keys: list[KeyChange] = field(default_factory=list)
+    style: str = ""  #: the style that wrote it (a key of :data:`.styles.STYLES`): the performance layer reads it
+    energy: float = 0.5  #: the prompt's energy 0-1: the performance layer scales dynamics by it
+    #: End on a fade rather than on the final hit's natural decay (only when the prompt asks for a fade).
+    fade_out: bool = False
+
+    def key_at(self, beat: float) -> tuple[int, str]:
+        """(tonic, mode) in force at ``beat``."""
+        current = (self.key_tonic, self.key_mode)
+        for change in self.keys:
+            if change.beat <= beat + 1e-9:
+                current = (change.tonic, change.mode)
+        return current
 
     def bpm_at(self, beat: float) -> float:
         index = bisect.bisect_right([t.beat for t in self.tempo], beat) - 1

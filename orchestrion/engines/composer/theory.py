@@ -3,7 +3,11 @@
 Pitch classes are integers 0-11 (C=0). A :class:`Key` knows its scale; a :class:`Chord` knows its root, its pitch
 classes and which of them the melody may land on. Roman numerals are read against the key: in major and minor the
 numeral's case gives the quality (``V`` in minor is the harmonic-minor dominant, ``bVII`` in major is borrowed);
-in the church modes every chord is diatonic, so the numeral only picks the degree.
+in the church modes every chord is diatonic, so the numeral only picks the degree. Harmonic minor reads like minor
+(its numerals name natural-minor degrees, ``V`` and ``vii°`` supply the leading tone). Phrygian dominant
+(flamenco, klezmer's freygish) reads its numerals by degree against the phrygian scale with a major tonic chord,
+as those musicians hear it: in E the Andalusian cadence ``iv III II I`` is Am G F E, and in D freygish
+``i iv ii vii`` is D Gm Eb Cm.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ __all__ = [
     "Chord",
     "Key",
     "chord_from_numeral",
+    "chord_symbol",
+    "dominant_of",
     "fold_into_range",
     "pitch_class_name",
 ]
@@ -33,10 +39,18 @@ MODES: dict[str, tuple[int, ...]] = {
     "lydian": (0, 2, 4, 6, 7, 9, 11),
     "mixolydian": (0, 2, 4, 5, 7, 9, 10),
     "locrian": (0, 1, 3, 5, 6, 8, 10),
+    #: Flamenco's and klezmer's mode (freygish, Spanish phrygian): phrygian with a major third.
+    "phrygian_dominant": (0, 1, 4, 5, 7, 8, 10),
+    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
 }
 
+#: Modes whose numerals take their quality from the case (``V`` major, ``iv`` minor) rather than from the scale.
+_CASE_QUALITY = frozenset({"major", "minor", "harmonic_minor"})
+#: Modes whose numerals name the degrees of another scale.
+_READ_AS = {"harmonic_minor": "minor", "phrygian_dominant": "phrygian"}
+
 #: Which family a mode's progressions are written for.
-MINOR_LIKE = frozenset({"minor", "dorian", "phrygian", "locrian"})
+MINOR_LIKE = frozenset({"minor", "dorian", "phrygian", "locrian", "phrygian_dominant", "harmonic_minor"})
 
 _QUALITIES: dict[str, tuple[int, ...]] = {
     "maj": (0, 4, 7),
@@ -93,6 +107,18 @@ class Key:
     def name(self) -> str:
         return f"{pitch_class_name(self.tonic)} {self.mode}"
 
+    def shifted(self, semitones: int) -> Key:
+        """The same mode on a tonic ``semitones`` higher (a modulation up a step, to the IV ...)."""
+        return Key((self.tonic + semitones) % 12, self.mode)
+
+    def relative(self) -> Key:
+        """The relative major of a minor key, the relative minor of a major one (other modes: the key itself)."""
+        if self.mode == "major":
+            return Key((self.tonic + 9) % 12, "minor")
+        if self.mode in ("minor", "harmonic_minor"):
+            return Key((self.tonic + 3) % 12, "major")
+        return self
+
 
 @lru_cache(maxsize=None)
 def _scale_pcs(tonic: int, mode: str) -> tuple[int, ...]:
@@ -117,6 +143,18 @@ class Chord:
     def fifth(self) -> int:
         return (self.root + self.intervals[2]) % 12
 
+    @property
+    def third(self) -> int:
+        return (self.root + self.intervals[1]) % 12
+
+    @property
+    def is_major(self) -> bool:
+        return self.intervals[1] == 4 and self.intervals[2] == 7
+
+    @property
+    def is_minor(self) -> bool:
+        return self.intervals[1] == 3 and self.intervals[2] == 7
+
 
 @lru_cache(maxsize=4096)
 def chord_from_numeral(numeral: str, key: Key) -> Chord:
@@ -126,9 +164,12 @@ def chord_from_numeral(numeral: str, key: Key) -> Chord:
         return chord_from_numeral("i" if key.is_minor else "I", key)
     accidental, roman, quality_mark, extension = match.groups()
     degree = _NUMERALS[roman.lower()]
-    steps = MODES[key.mode]
+    reading = _READ_AS.get(key.mode, key.mode)
+    steps = MODES[reading]
     root = (key.tonic + steps[degree] + (-1 if accidental == "b" else 1 if accidental == "#" else 0)) % 12
-    if key.mode in ("major", "minor") or accidental:
+    if key.mode == "phrygian_dominant" and degree == 0 and not accidental:
+        triad = _QUALITIES["maj"]
+    elif key.mode in _CASE_QUALITY or accidental:
         if quality_mark in ("°", "o"):
             triad = _QUALITIES["dim"]
         elif quality_mark == "+":
@@ -136,7 +177,7 @@ def chord_from_numeral(numeral: str, key: Key) -> Chord:
         else:
             triad = _QUALITIES["maj"] if roman.isupper() else _QUALITIES["min"]
     else:
-        scale = set(_scale_pcs(key.tonic, key.mode))
+        scale = set(_scale_pcs(key.tonic, reading))
         third = 4 if (root + 4) % 12 in scale else 3
         fifth = 7 if (root + 7) % 12 in scale else 6 if third == 3 else 8
         triad = (0, third, fifth)
@@ -158,6 +199,34 @@ def chord_from_numeral(numeral: str, key: Key) -> Chord:
     elif extension == "6":
         intervals = triad + (9,)
     return Chord(root=root, intervals=intervals, numeral=numeral)
+
+
+def dominant_of(target: Chord, seventh: bool = True) -> Chord:
+    """The secondary dominant resolving to ``target`` (``V7/V`` before ``V``): a major triad a fifth above it."""
+    intervals = (0, 4, 7, 10) if seventh else (0, 4, 7)
+    label = "V7" if seventh else "V"
+    return Chord(root=(target.root + 7) % 12, intervals=intervals, numeral=f"{label}/{target.numeral or '?'}")
+
+
+_SUFFIXES = {
+    (0, 4, 7): "", (0, 3, 7): "m", (0, 3, 6): "dim", (0, 4, 8): "aug", (0, 2, 7): "sus2", (0, 5, 7): "sus4",
+    (0, 4, 7, 10): "7", (0, 4, 7, 11): "maj7", (0, 3, 7, 10): "m7", (0, 3, 6, 10): "m7b5", (0, 3, 6, 9): "dim7",
+    (0, 3, 7, 11): "m(maj7)", (0, 4, 7, 10, 14): "9", (0, 3, 7, 10, 14): "m9", (0, 4, 7, 11, 14): "maj9",
+    (0, 4, 7, 14): "add9", (0, 3, 7, 14): "madd9", (0, 4, 7, 9): "6", (0, 3, 7, 9): "m6", (0, 5, 7, 10): "7sus4",
+    (0, 2, 7, 10): "7sus2", (0, 4, 8, 10): "7#5", (0, 3, 6, 10, 14): "m9b5",
+}
+
+
+def chord_symbol(chord: Chord, bass: int | None = None) -> str:
+    """The lead-sheet symbol: ``Am7``, ``G/B``, ``Bbmaj7``; a bass other than the root is written after a slash."""
+    suffix = _SUFFIXES.get(tuple(chord.intervals))
+    if suffix is None:  # an unusual stack: name the triad and list what sits on top
+        suffix = _SUFFIXES.get(tuple(chord.intervals[:3]), "") + "".join(
+            f"({i})" for i in chord.intervals[3:])
+    symbol = pitch_class_name(chord.root) + suffix
+    if bass is not None and bass % 12 != chord.root:
+        symbol += "/" + pitch_class_name(bass)
+    return symbol
 
 
 def fold_into_range(pitch: int, low: int, high: int) -> int:

@@ -49,7 +49,7 @@ def settle(brief: Brief, seed: int) -> Brief:
         tonics = _TONICS["minor" if mode in _MINOR_LIKE else "major"]
         changes["mode"], changes["tonic"] = mode, tonics[rng.randrange(len(tonics))]
     if not {"bpm", "tempo"} & brief.explicit:
-        low, high = style.tempo
+        low, high = style.quarter_tempo if brief.metre[1] == 8 and brief.metre[0] % 3 == 0 else style.tempo
         shift = rng.uniform(-_TEMPO_SPREAD, _TEMPO_SPREAD) * (high - low)
         changes["bpm"] = float(round(min(max(brief.bpm + shift, low), high)))
     return dataclasses.replace(brief, **changes)

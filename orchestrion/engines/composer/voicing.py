@@ -4,6 +4,10 @@ For every chord a handful of candidate voicings (close and open positions, every
 register) are scored against the previous voicing: total movement, common tones kept, parallel fifths and octaves
 and leaps over a fifth penalised, and a pull back toward the middle of the register so the part never drifts
 away. The cheapest wins.
+
+A part that cannot hold the whole chord keeps the notes that name it: three voices drop the fifth, two keep the
+guide tones (third and seventh, or root and third), one the third. ``max_voices`` says what one player can sound
+at once — a bowed string two (a double stop, no wider than an octave), a wind one — whatever the part asks for.
 """
 
 from __future__ import annotations
@@ -17,14 +21,24 @@ __all__ = ["voice_progression", "power_chord"]
 Voicing = tuple[int, ...]
 
 
+def _tones(pitch_classes: tuple[int, ...], voices: int) -> list[int]:
+    """The pitch classes ``voices`` notes should sound: the whole chord, or what names it when they are fewer."""
+    pcs = list(pitch_classes)
+    if len(pcs) <= voices:
+        return pcs + [pcs[0]] * (voices - len(pcs))  # double the root
+    root, third, fifth, upper = pcs[0], pcs[1], pcs[2], pcs[3:]
+    if voices == 1:
+        return [third]
+    if voices == 2:
+        return [third, upper[0]] if upper else [root, third]
+    if voices == 3:
+        return [third, upper[0], upper[1]] if len(upper) >= 2 else [root, third, upper[0]]
+    return ([root, third] + upper)[:voices]  # four or more: the fifth goes first
+
+
 @lru_cache(maxsize=8192)
 def _candidates(pitch_classes: tuple[int, ...], low: int, high: int, voices: int) -> tuple[Voicing, ...]:
-    pcs = list(pitch_classes)
-    if len(pcs) < voices:
-        pcs = pcs + [pcs[0]] * (voices - len(pcs))  # double the root
-    elif len(pcs) > voices:
-        pcs = [pcs[0]] + [pc for pc in pcs[1:] if pc != pcs[2 % len(pcs)]][: voices - 1] if voices < 4 else pcs[:voices]
-        pcs = pcs[:voices]
+    pcs = _tones(pitch_classes, voices)
     found: set[Voicing] = set()
     for rotation in range(len(pcs)):
         order = pcs[rotation:] + pcs[:rotation]
@@ -45,6 +59,8 @@ def _candidates(pitch_classes: tuple[int, ...], low: int, high: int, voices: int
                     drop = sorted(voicing[:-2] + (voicing[-2] - 12,) + voicing[-1:])
                     if drop[0] >= low and drop[-1] <= high:
                         found.add(tuple(drop))
+    if voices == 2:  # a double stop: a third to an octave apart, on neighbouring strings
+        found = {v for v in found if 3 <= v[1] - v[0] <= 12} or found
     if not found:  # a register too narrow for the chord: stack from the bottom and fold down
         found.add(tuple(sorted(low + (pc - low) % 12 for pc in pcs)))
     return tuple(sorted(found))
@@ -75,8 +91,11 @@ def _cost(previous: Voicing | None, candidate: Voicing, centre: float) -> float:
 
 
 def voice_progression(chords: list[Chord], low: int, high: int, voices: int = 4,
-                      start: Voicing | None = None) -> list[Voicing]:
-    """One voicing per chord within ``[low, high]``, each led smoothly from the one before."""
+                      start: Voicing | None = None, max_voices: int | None = None) -> list[Voicing]:
+    """One voicing per chord within ``[low, high]``, each led smoothly from the one before. ``max_voices`` caps
+    the notes sounding at once (2 for a bowed string's double stops, 1 for a wind)."""
+    if max_voices is not None:
+        voices = max(1, min(voices, max_voices))
     centre = (low + high) / 2.0
     result: list[Voicing] = []
     previous = start
