@@ -207,8 +207,26 @@ def _counter(part: Part, piece: Piece) -> list[Event]:
     tune = _melody(next((p for p in piece.parts if p.role == "melody"), part), piece)
     events = write_counter(part.low, part.high, piece.sections, piece.harmony, piece.style, piece.bar_beats,
                            piece.rng(part.name), melody=tune)
-    return [e for e in events
-            if _plays(part, piece.section_of_bar[min(int(e[0] // piece.bar_beats), piece.total_bars - 1)], piece)]
+    events = [e for e in events
+              if _plays(part, piece.section_of_bar[min(int(e[0] // piece.bar_beats), piece.total_bars - 1)], piece)]
+    if part.named and len(events) < 2 * piece.total_bars:
+        # a named player with a slow line joins the tune in the choruses (the horns take the hook), in its own
+        # octave — and throughout when the line alone would leave it barely heard
+        joins = ("B",) if len(events) >= 8 else ("A", "B", "bridge", "outro")
+        choruses = {i for i, s in enumerate(piece.section_of_bar) if s.kind in joins}
+        events = [e for e in events if int(e[0] // piece.bar_beats) not in choruses]
+        events += [(t, d, _into(p, part.low, part.high), a * 0.9) for t, d, p, a in tune
+                   if int(t // piece.bar_beats) in choruses]
+    return events
+
+
+def _into(pitch: int, low: int, high: int) -> int:
+    """``pitch`` moved by octaves into [low, high] (the nearest octave when the range is narrower)."""
+    while pitch > high:
+        pitch -= 12
+    while pitch < low:
+        pitch += 12
+    return pitch
 
 
 def _drum_bars(piece: Piece) -> list[DrumBar]:
@@ -246,7 +264,7 @@ def _percussion(part: Part, piece: Piece) -> list[Event]:
 
 
 def _fx(part: Part, piece: Piece) -> list[Event]:
-    return fx_part(part, piece.sections, piece.bar_beats, piece.rng(part.name))
+    return fx_part(part, piece.sections, piece.harmony, piece.bar_beats, piece.rng(part.name))
 
 
 Writer = Callable[[Part, Piece], list[Event]]
@@ -323,6 +341,24 @@ def _tempo_map(piece: Piece) -> list[TempoChange]:
     return tempo
 
 
+def _silence_before_drops(tracks: list[Track], piece: Piece) -> None:
+    """The beat before a drop is silent: every part lets go, so the drop lands on an empty room."""
+    for section in piece.sections:
+        if section.name != "drop" or section.start_bar == 0:
+            continue
+        drop = section.start_bar * piece.bar_beats
+        gap = drop - (1.5 if piece.compound else 1.0)
+        for track in tracks:
+            kept = []
+            for note in track.notes:
+                if gap - 1e-6 <= note.start < drop - 1e-6:
+                    continue
+                if note.start < gap < note.start + note.duration:
+                    note = Note(note.start, round(gap - note.start, 4), note.pitch, note.velocity)
+                kept.append(note)
+            track.notes = kept
+
+
 def _key_changes(piece: Piece) -> list[KeyChange]:
     changes: list[KeyChange] = []
     current = piece.brief.key
@@ -339,6 +375,7 @@ def compose(brief: Brief, seed: int) -> Score:
     piece = _plan(brief, seed)
     tracks = [_finish(part, WRITERS[part.role](part, piece), piece) for part in piece.parts]
     tracks = [t for t in tracks if t.notes or t.named]  # a part the form never called on is not a silent stem
+    _silence_before_drops(tracks, piece)
     bar_beats = piece.bar_beats
     score = Score(
         tempo=_tempo_map(piece),

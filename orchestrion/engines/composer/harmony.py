@@ -160,8 +160,9 @@ def _allows_inversions(style: Style) -> bool:
 
 
 def _colourful(style: Style) -> bool:
-    """Secondary dominants and borrowed chords belong to styles whose bass moves; loops and riffs keep still."""
-    return _allows_inversions(style) and not style.electronic
+    """Secondary dominants and borrowed chords belong to styles whose bass moves, and to rock's root-bound songs
+    (V/V, bVII, bVI); loops and riffs keep still."""
+    return (_allows_inversions(style) or style.family == "rock" and style.name != "punk") and not style.electronic
 
 
 def _tonic(key: Key) -> str:
@@ -500,7 +501,7 @@ def _bass_line(bars: list[_Bar], sections: list[SectionPlan], style: Style, key:
             continue
         following = slots[n + 1][1].chord().root
         options = [(chord.root, _root_motion(previous, chord.root))]
-        for pc, base in ((chord.third, -0.06), (chord.fifth, 0.45), (pcs[3] if len(pcs) > 3 else None, 0.35)):
+        for pc, base in ((chord.third, -0.25), (chord.fifth, 0.45), (pcs[3] if len(pcs) > 3 else None, 0.3)):
             if pc is None:
                 continue
             into = _interval(previous, pc)
@@ -537,7 +538,7 @@ def _passing_basses(bars: list[_Bar], key: Key, bar_beats: float, rng: random.Ra
         if slot.bass is None or goal.bass is None or slot.key != goal.key:
             continue
         gap = (goal.bass - slot.bass) % 12
-        if gap not in (3, 4, 8, 9) or rng.random() > 0.4:
+        if gap not in (3, 4, 8, 9) or rng.random() > 0.7:
             continue
         down = gap in (8, 9)
         scale = slot.key.scale_set

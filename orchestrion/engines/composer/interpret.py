@@ -171,7 +171,11 @@ def _pick(options: tuple[str, ...], style: Style, avoid: set[str]) -> str | None
 
 def _instruments(ask: _Ask) -> None:
     spec = ask.style
-    avoid = {i for m in ask.negative for i in (m.sense.removes or m.sense.instruments)}
+    # a category negated ("without percussion") removes its members, except an instrument the prompt names itself
+    # ("with singing bowls, without percussion"); an instrument negated by name is always removed
+    spoken = {m.sense.instruments[0] for m in ask.positive if len(m.sense.instruments) == 1}
+    avoid = {i for m in ask.negative if not m.sense.removes for i in m.sense.instruments}
+    avoid |= {i for m in ask.negative for i in m.sense.removes if i not in spoken}
     named: list[str] = []
     featured: list[str] = []
     for mention in ask.positive:

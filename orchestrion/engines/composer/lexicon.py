@@ -158,6 +158,14 @@ _add("brushes|brushed drums|brushed snare|brush drums", instruments=("brush_kit"
 for _word in ("drums", "drum", "drum kit", "percussion", "percussions", "batterie", "bateria", "schlagzeug"):
     _add(_word, drums=True)
 
+# A plural genre phrase names its instrument too ("singing bowls" is meditation, played on singing bowls).
+for _word, _sense in list(LEXICON.items()):
+    for _cut in (1, 2):
+        _single = LEXICON.get(_word[:-_cut]) if _word.endswith("s" if _cut == 1 else "es") else None
+        if not _sense.instruments and _single is not None and _single.instruments:
+            _add(_word, instruments=_single.instruments)
+            break
+
 # Instruments that lean toward a style (an accordion alone does not make a polka).
 _LEANS = {
     "harpsichord": ("baroque",), "accordion": ("musette",), "accordeon": ("musette",), "bandoneon": ("tango",),

@@ -41,12 +41,12 @@ def pitched_percussion(part: "Part", sections: list[SectionPlan], harmony: list[
         if section.kind == "end":
             if timpani:  # a roll swelling into the final stroke
                 count = int(bar_beats * 4)
-                events += [(t - bar_beats + i * 0.25, 0.25, tonic, 0.45 + 0.6 * i / count) for i in range(count)]
+                events += [(t - bar_beats + i * 0.25, 0.25, tonic, 0.75 + 0.35 * i / count) for i in range(count)]
             events.append((t, 2.0, tonic, 1.2))
             continue
         if timpani and (h.cadence or last_of_section) and section.energy >= 0.3:
             count = int(bar_beats * 4)
-            events += [(t + i * 0.25, 0.25, pitch, 0.45 + 0.6 * i / count) for i in range(count)]
+            events += [(t + i * 0.25, 0.25, pitch, 0.75 + 0.35 * i / count) for i in range(count)]
             continue
         events.append((t, 1.0, pitch, 1.15 if bar == section.start_bar else 1.0))
         if section.energy >= 0.7 or part.featured:
@@ -60,7 +60,8 @@ def pitched_percussion(part: "Part", sections: list[SectionPlan], harmony: list[
     return [e for e in events if e[0] >= 0.0]
 
 
-def fx_part(part: "Part", sections: list[SectionPlan], bar_beats: float, rng: random.Random) -> list[Event]:
+def fx_part(part: "Part", sections: list[SectionPlan], harmony: list[BarHarmony], bar_beats: float,
+            rng: random.Random) -> list[Event]:
     pitch = fold_into_range(60, part.low, part.high)
     events: list[Event] = []
     if part.instrument.id == "reverse_cymbal" and not part.named:
@@ -77,7 +78,8 @@ def fx_part(part: "Part", sections: list[SectionPlan], bar_beats: float, rng: ra
         position = float(section.start_bar)
         while position < section.start_bar + section.bars - 1e-6:
             offset = 0.0 if step < 1 or rng.random() < 0.6 else bar_beats / 2
-            events.append((position * bar_beats + offset, bar_beats * max(step, 1.0), pitch + rng.choice((0, 0, 5, 7)),
-                           0.9))
+            chord = harmony[min(int(position), len(harmony) - 1)].chord  # even a wave has a pitch: a chord tone
+            tone = fold_into_range(rng.choice((chord.root, chord.root, chord.fifth)), part.low, part.high)
+            events.append((position * bar_beats + offset, bar_beats * max(step, 1.0), tone, 0.9))
             position += step
     return events

@@ -27,7 +27,7 @@ from .expression import expression, pedal, volume_swells
 from .feel import Feel, Part, classify, feel_of
 from .timeline import Timeline
 from .timing import Played, apply_timing
-from .velocity import apply_velocities
+from .velocity import apply_velocities, level_bars
 
 if TYPE_CHECKING:
     from ..styles import Style
@@ -69,6 +69,8 @@ def perform(score: Score, style: Style | Any, rng: random.Random) -> Score:
     for part, notes in played:
         name = part.track.name
         notes = bent.get(name, notes)
+        if not part.drums:  # last, after strums and glides have added and merged notes
+            level_bars(notes, timeline.bar)
         added = controls[name]
         if name in swelling and not any(c.controller == 11 for c in added):
             added = added + volume_swells(notes, timeline)

@@ -16,10 +16,11 @@ from .feel import Part
 from .timeline import Timeline, arc
 from .timing import Played, voice_of
 
-__all__ = ["GHOST_ACCENT", "apply_velocities"]
+__all__ = ["GHOST_ACCENT", "apply_velocities", "level_bars"]
 
 GHOST_ACCENT = 45  #: a drum accent at or under this is a ghost note
 _GHOST = (25, 40)
+_MAX_BAR_STEP = 11.0  #: most a part's mean velocity moves from one bar to the next
 #: Velocity at dynamic 0 and 1 for an ordinary note of each role.
 _RANGE = {
     "melody": (34, 118), "counter": (30, 106), "doubling": (28, 98), "harmony": (30, 104), "pad": (28, 96),
@@ -82,3 +83,23 @@ def apply_velocities(part: Part, notes: list[Played], timeline: Timeline, humani
         if melodic:
             velocity += min(max(0.35 * (n.pitch - mean_pitch), -4.0), 4.0)
         n.velocity = int(min(max(round(velocity), 1), 127))
+
+
+def level_bars(notes: list[Played], bar: float) -> None:
+    """A player's level moves bar to bar by at most :data:`_MAX_BAR_STEP`: a bar whose notes would sit further
+    from the bar before (a held phrase end after a run, a roll after a hit) is moved as a whole, so its own
+    accents keep their shape."""
+    by_bar: dict[int, list[Played]] = {}
+    for n in notes:
+        by_bar.setdefault(int(n.grid // bar + 1e-9), []).append(n)
+    previous: tuple[int, float] | None = None
+    for index in sorted(by_bar):
+        members = by_bar[index]
+        mean = sum(n.velocity for n in members) / len(members)
+        if previous is not None and previous[0] == index - 1 and abs(mean - previous[1]) > _MAX_BAR_STEP:
+            target = previous[1] + (_MAX_BAR_STEP if mean > previous[1] else -_MAX_BAR_STEP)
+            shift = target - mean
+            for n in members:
+                n.velocity = int(min(max(round(n.velocity + shift), 1), 127))
+            mean = sum(n.velocity for n in members) / len(members)
+        previous = (index, mean)

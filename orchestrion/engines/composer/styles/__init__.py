@@ -100,10 +100,10 @@ def add(style: Style) -> Style:
 
 
 # Progression pools shared by several families.
-POP_MAJOR = ("I V vi IV", "vi IV I V", "I vi IV V", "I IV vi V", "I V IV V")
+POP_MAJOR = ("I V vi IV", "vi IV I V", "I vi IV V", "I IV vi V", "I V IV V", "I V/3 vi I/5 IV I/3 ii V")
 POP_MINOR = ("i VI III VII", "i iv VI V", "i VII VI VII", "i III VII VI", "i VI VII i")
 EPIC_MINOR = ("i VI III VII", "i VI VII i", "i iv VI V", "i VII VI VII", "i III VI V")
-EPIC_MAJOR = ("I V vi IV", "I iii IV V", "IV V iii vi", "I vi IV V", "I IV I V")
+EPIC_MAJOR = ("I V vi IV", "I iii IV V", "IV V iii vi", "I vi IV V", "I IV I V", "I V/3 vi IV")
 JAZZ_MAJOR = ("Imaj7 vi7 ii7 V7", "ii7 V7 Imaj7 Imaj7", "Imaj7 IVmaj7 iii7 vi7 ii7 V7 Imaj7 V7", "iii7 vi7 ii7 V7")
 JAZZ_MINOR = ("i7 iv7 i7 V7", "ii°7 V7 i7 i7", "i7 VImaj7 ii°7 V7", "i7 iv7 VII7 IIImaj7")
 CLASSICAL_MAJOR = ("I IV V I", "I vi ii V", "I V vi iii IV I IV V", "I ii V I", "vi ii V I")

@@ -14,7 +14,7 @@ add(Style(
     humanize_ms=10, valence=0.4, energy=0.4, production=frozenset({"live"}),
 ))
 add(Style(
-    "country", (100, 130), ("I IV I V", "I I IV I V IV I I", "I IV V I"), FOLK_MINOR,
+    "country", (100, 130), ("I IV I V", "I I IV I V IV I I", "I IV V I", "I I/3 IV V", "I V/3 vi IV"), FOLK_MINOR,
     {"melody": ("fiddle", "pedal_steel", "clean_guitar"), "harmony": ("steel_guitar",), "counter": ("pedal_steel", "banjo"),
      "pad": ("organ", "strings"), "bass": ("electric_bass",), "drums": ("drum_kit",)},
     doc="Country: the train beat, a boom-chuck bass alternating root and fifth, strummed acoustic guitar, fiddle "

@@ -72,7 +72,7 @@ add(Style(
     doc="Disco: four-on-the-floor with open hats on the off-beats, octave-jumping bass, string swells and "
         "sixteenth guitar chanks.",
     family="soul", comp="house", bass="octave", drums="disco", melody="flowing", reverb=0.35, humanize_ms=4,
-    valence=0.7, energy=0.8, production=frozenset({"sidechain"}),
+    valence=0.7, energy=0.8, production=frozenset({"sidechain"}), inversions=False,
 ))
 add(Style(
     "soul", (70, 100), SOUL_MAJOR, SOUL_MINOR,
@@ -106,7 +106,8 @@ add(Style(
     humanize_ms=6, valence=0.7, energy=0.7, hand=("tambourine",), lift=True,
 ))
 add(Style(
-    "gospel", (70, 100), ("I IV I V", "I iii IV V", "IV V iii vi ii V I I", "I I7 IV iv"), ("i iv VII III",),
+    "gospel", (70, 100), ("I IV I V", "I iii IV V", "IV V iii vi ii V I I", "I I7 IV iv", "I I/3 IV IV/3 V"),
+    ("i iv VII III",),
     {"melody": ("choir", "church_organ"), "harmony": ("piano",), "pad": ("church_organ", "organ"),
      "bass": ("electric_bass",), "drums": ("drum_kit",)},
     doc="Gospel: a choir over Hammond organ and piano with passing chords, a shuffling backbeat, hand claps on 2 "

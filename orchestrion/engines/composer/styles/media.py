@@ -102,7 +102,7 @@ add(Style(
     doc="Jingle / ident / podcast intro: a short, memorable hook stated and answered, a clear cadence and a "
         "button ending (one tight tonic hit) rather than a fade.",
     family="media", mode="major", comp="stab", bass="pulse", drums="jingle", melody="hook", form="jingle",
-    reverb=0.3, valence=0.7, energy=0.7, seconds=12.0,
+    reverb=0.3, valence=0.7, energy=0.7, seconds=12.0, inversions=False,
 ))
 add(Style(
     "childrens", (100, 130), ("I IV V I", "I V I V", "I IV I V"), ("i iv V i",),

@@ -69,7 +69,7 @@ add(Style(
         "into its long notes.",
     family="rock", mode="major", comp="power", bass="pulse", drums="rock", kit="power_kit", melody="flowing",
     reverb=0.3, valence=0.4, energy=0.85, production=_GUITAR_ROCK, bends=frozenset({"guitar"}),
-    pocket=(("snare", 4.0),),
+    pocket=(("snare", 4.0),), inversions=False,
 ))
 add(Style(
     "punk", (160, 200), ("I IV V IV", "I V IV I", "I bVII IV I"), ("i VI VII i", "i iv VII i"),
