@@ -84,7 +84,9 @@ def _bare_render(score, soundfont) -> None:
                 synth.note_on(ch, a, b)
             elif kind == 1:
                 synth.note_off(ch, a)
-            else:
+            elif kind == 3:  # pitch bend, 0-16383
+                synth.pitch_bend(ch, a)
+            else:  # controllers, sends included
                 synth.cc(ch, a, b)
         synth.write(out[pos:])
 

@@ -157,6 +157,7 @@ class ComposerEngine(Engine):
         from .master import master
         from .midi import score_to_midi
         from .render import render
+        from .stems import stem_gain
         from .theory import pitch_class_name
         from .variation import settle
 
@@ -182,11 +183,13 @@ class ComposerEngine(Engine):
             has_reverb=rendering.reverb,
             seed=request.seed,
             in_place=True,  # the mix is ours: mastering it where it lies saves a copy of the track
+            fade_out=score.fade_out,
         )
-        extras = [Extra(name="score.mid", data=score_to_midi(score), content_type="audio/midi")]
-        gain = 10 ** (mastered.gain_db / 20)
+        extras = [Extra(name="score.mid", data=score_to_midi(score, rendering.settings), content_type="audio/midi")]
+        # the stems sum to the mix as it entered the dynamics, at the master's loudness (or one common gain a little
+        # under it, where a stem alone would pass -1 dBFS), as 16-bit audio
+        gain = stem_gain(rendering.stems.values(), 10 ** (mastered.gain_db / 20))
         for name, stem in rendering.stems.items():
-            # the stems sum to the mix as it entered the dynamics, at the master's loudness, as 16-bit audio
             extras.append(Extra(name=f"stems/{name}", audio=stem.to_pcm16(gain)))
         rendering.stems.clear()
         report(1.0)
@@ -203,6 +206,10 @@ class ComposerEngine(Engine):
                         "instrument": t.instrument, "named": t.named, "featured": t.featured} for t in score.tracks],
             "sections": [{"name": s.name, "start": s.start, "length": s.length} for s in score.sections],
             "plan": plan(score),
+            "chords": [{"start": c.start, "length": c.length, "root": c.root, "bass": c.bass, "symbol": c.symbol}
+                       for c in score.chords],
+            "fade_out": score.fade_out,
+            "stem_gain_db": round(20 * math.log10(gain) - mastered.gain_db, 2) if gain > 0 else None,
             "lufs": round(mastered.lufs, 2) if math.isfinite(mastered.lufs) else None,
             "true_peak_db": round(mastered.true_peak_db, 2) if math.isfinite(mastered.true_peak_db) else None,
         }

@@ -14,7 +14,7 @@ import math
 import numpy as np
 from scipy.signal import firwin
 
-__all__ = ["LoudnessMeter", "block_true_peaks", "integrated_loudness", "true_peak_db"]
+__all__ = ["LoudnessMeter", "block_true_peaks", "integrated_loudness", "k_weighting", "true_peak_db"]
 
 OVERSAMPLE = 4
 _HALF_TAPS = 12  # taps of each interpolating phase on either side of a frame
@@ -146,6 +146,19 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
 
 
 _BLOCK_S, _OVERLAP_STEP = 0.400, 0.25
+_K_WEIGHTING: dict[int, np.ndarray] = {}
+
+
+def k_weighting(sample_rate: int) -> np.ndarray:
+    """BS.1770's K-weighting (pre-filter and RLB high-pass) as second-order sections, pyloudnorm's coefficients."""
+    sos = _K_WEIGHTING.get(sample_rate)
+    if sos is None:
+        import pyloudnorm
+
+        stages = list(pyloudnorm.Meter(sample_rate)._filters.values())
+        sos = np.array([np.concatenate([st.b * st.passband_gain, st.a]) for st in stages], dtype=np.float64)
+        _K_WEIGHTING[sample_rate] = sos
+    return sos
 
 
 class LoudnessMeter:
@@ -157,11 +170,8 @@ class LoudnessMeter:
     """
 
     def __init__(self, frames: int, sample_rate: int, channels: int = 2) -> None:
-        import pyloudnorm
-
         self.frames, self.sample_rate, self.channels = frames, sample_rate, channels
-        stages = list(pyloudnorm.Meter(sample_rate)._filters.values())
-        self.sos = np.array([np.concatenate([st.b * st.passband_gain, st.a]) for st in stages], dtype=np.float64)
+        self.sos = k_weighting(sample_rate)
         self.n_blocks = max(int(np.round((frames / sample_rate - _BLOCK_S) / (_BLOCK_S * _OVERLAP_STEP))) + 1, 0)
         j = np.arange(self.n_blocks, dtype=np.float64)
         lower = (_BLOCK_S * (j * _OVERLAP_STEP) * sample_rate).astype(np.int64)

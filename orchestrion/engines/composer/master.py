@@ -1,9 +1,13 @@
 """Master stage: rendered audio becomes a finished track at streaming loudness.
 
-The chain: a high-pass at 30 Hz, colouring the production hints ask for ("lofi", "vinyl"), glue compression, a room
-where the render has none (or a hall on top when asked), then a gain to −14 LUFS integrated (ITU-R BS.1770 through
-pyloudnorm) and a true-peak brickwall limiter that holds the 4× oversampled signal at or below −1 dBTP. A piece
-that ends gets a short fade over its release tail; a loop is processed as a circle, so its end flows into its start.
+The chain: a high-pass at 30 Hz, colouring the production hints ask for ("lofi", "vinyl", "tape", "warm"), glue
+compression, a room where the render has none (or a hall on top when asked), then a gain to −14 LUFS integrated
+(ITU-R BS.1770 through pyloudnorm) and a true-peak brickwall limiter that holds the 4× oversampled signal at or
+below −1 dBTP.
+
+Ends: a piece ends as the render leaves it — its last hit and the room decaying — with only a few milliseconds of
+taper at either edge so the file starts and stops without a click; with ``fade_out`` it fades over its last few
+seconds instead. A loop is processed as a circle, so its end flows into its start.
 
 Silence stays silence and audio shorter than a loudness block is measured as if repeated; nothing here raises on
 odd input.
@@ -43,6 +47,10 @@ _MAX_EXTRA_GAIN_DB = 20.0
 _LIMITER_RANGE_DB = 6.0
 _LOOP_WARMUP_S = 3.0
 _HEADROOM_DB = 5.0
+#: Edge tapers (s) that keep a file from starting or stopping on a click.
+_TAPER_IN_S, _TAPER_OUT_S = 0.003, 0.03
+#: A fade-out lasts this share of the piece, within these bounds (s).
+_FADE_SHARE, _FADE_MIN_S, _FADE_MAX_S = 0.12, 2.0, 6.0
 #: Frames processed at a time (whole-track float64 temporaries of a 3-minute track would be 138 MB each).
 _CHUNK = 1 << 16
 
@@ -107,10 +115,11 @@ class _Limiter:
         total = float(self.energy.sum()) or 1.0
         return 10 * math.log10(max(float((self.energy * 10 ** (curve_db / 10)).sum()) / total, 1e-12))
 
-    def apply(self, gain_db: float, curve_db: np.ndarray, *, fade: bool, out: np.ndarray | None = None,
-              measure: bool = True) -> float:
-        """``audio * gain * limiter`` (faded when ``fade``), chunk by chunk: written into ``out`` unless it is None,
-        and measured unless ``measure`` is false — its integrated loudness is returned (NaN when not measured)."""
+    def apply(self, gain_db: float, curve_db: np.ndarray, *, fade: tuple[int, int] | None,
+              out: np.ndarray | None = None, measure: bool = True) -> float:
+        """``audio * gain * limiter`` (its ends shaped by ``fade``: frames of fade-in and fade-out, None for a
+        loop), chunk by chunk: written into ``out`` unless it is None, and measured unless ``measure`` is false —
+        its integrated loudness is returned (NaN when not measured)."""
         frames = self.audio.shape[0]
         if not measure and out is None:
             return math.nan
@@ -125,8 +134,8 @@ class _Limiter:
         for start in range(0, frames, _CHUNK):
             stop = min(start + _CHUNK, frames)
             gain = np.interp(np.arange(start, stop, dtype=np.float64), centres, linear).astype(np.float32)
-            if fade:
-                _fade(gain, start, frames, self.sample_rate)
+            if fade is not None:
+                _fade(gain, start, frames, *fade)
             chunk = self.audio[start:stop] * gain[:, None]
             if measure:
                 meter.feed(chunk)
@@ -147,6 +156,12 @@ def _colour_and_dynamics(audio: np.ndarray, sample_rate: int, pre: float, produc
     if "lofi" in production:
         plugins += [pb.HighpassFilter(cutoff_frequency_hz=70.0), pb.LowpassFilter(cutoff_frequency_hz=6500.0),
                     pb.Distortion(drive_db=6.0)]
+    elif "tape" in production:  # head bump, softly rounded peaks, the top end rolled off
+        plugins += [pb.LowShelfFilter(cutoff_frequency_hz=90.0, gain_db=1.5), pb.Distortion(drive_db=2.0),
+                    pb.LowpassFilter(cutoff_frequency_hz=14000.0)]
+    if "warm" in production:
+        plugins += [pb.LowShelfFilter(cutoff_frequency_hz=250.0, gain_db=2.0),
+                    pb.HighShelfFilter(cutoff_frequency_hz=6000.0, gain_db=-2.5)]
     plugins.append(pb.Compressor(threshold_db=-18.0, ratio=2.0, attack_ms=25.0, release_ms=220.0))
     if add_room and "dry" not in production:  # the render's own rooms ("hall" among them) otherwise suffice
         plugins.append(pb.Reverb(room_size=0.8 if "hall" in production else 0.55, damping=0.4, wet_level=0.22,
@@ -189,37 +204,48 @@ def _add_vinyl_noise(audio: np.ndarray, sample_rate: int, seed: int, rms: float)
     """Surface hiss and crackle, seeded, at levels relative to the music so it colours without covering; added in
     place chunk by chunk (each chunk its own seeded generator, a crackle's decay carried into the next)."""
     decay = np.exp(-np.arange(48) / 6.0).astype(np.float32)
-    carry = np.zeros((decay.shape[0] - 1, 2), dtype=np.float32)
+    carry = np.zeros((decay.shape[0], 2), dtype=np.float32)
     frames = audio.shape[0]
     for index, start in enumerate(range(0, frames, _CHUNK)):
         stop = min(start + _CHUNK, frames)
         n = stop - start
         rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x5EED, index])
-        hiss = rng.standard_normal((n, 2)).astype(np.float32)
+        hiss = rng.standard_normal((n, 2), dtype=np.float32)
         hiss = uniform_filter1d(hiss, 3, axis=0) * np.float32(rms * 0.02)  # soft, dull hiss ~ −34 dB under
         count = int(n / sample_rate * 6)  # about six pops a second
-        crackle = np.zeros((n + decay.shape[0] - 1, 2), dtype=np.float32)
+        crackle = np.zeros((n + decay.shape[0], 2), dtype=np.float32)
+        crackle[: carry.shape[0]] += carry
         if count:
             at = rng.integers(0, n, count)
             amp = (rng.pareto(3.0, count) + 0.3).astype(np.float32) * np.float32(rms * 0.5)
-            for ch in range(2):
-                pulses = np.zeros(n, dtype=np.float32)
-                np.add.at(pulses, at, amp * rng.choice([-1.0, 1.0], count).astype(np.float32))
-                crackle[:, ch] = np.convolve(pulses, decay, mode="full")
-        crackle[: carry.shape[0]] += carry
+            for ch in range(2):  # each pop: a click that dies away over a millisecond
+                sign = rng.choice([-1.0, 1.0], count).astype(np.float32)
+                for position, size in zip(at.tolist(), (amp * sign).tolist()):
+                    crackle[position : position + decay.shape[0], ch] += decay * np.float32(size)
         carry = crackle[n:].copy()
         audio[start:stop] += hiss + crackle[:n]
 
 
-def _fade(gain: np.ndarray, start: int, frames: int, sample_rate: int) -> None:
-    """Shape the per-frame ``gain`` of frames ``start:start+len(gain)`` of a ``frames``-long piece, in place: in over
-    3 ms and out over the last second (at most a tenth of the piece)."""
+def _ends(frames: int, sample_rate: int, loop: bool, fade_out: bool) -> tuple[int, int] | None:
+    """Frames of fade-in and fade-out for a piece of ``frames`` frames (None: a loop has no ends)."""
+    if loop:
+        return None
+    fade_in = min(int(_TAPER_IN_S * sample_rate), frames // 4)
+    if fade_out:
+        seconds = min(max(_FADE_SHARE * frames / sample_rate, _FADE_MIN_S), _FADE_MAX_S)
+        out = min(int(seconds * sample_rate), frames // 3)
+    else:
+        out = min(int(_TAPER_OUT_S * sample_rate), frames // 10)
+    return fade_in, out
+
+
+def _fade(gain: np.ndarray, start: int, frames: int, fade_in: int, fade_out: int) -> None:
+    """Shape the per-frame ``gain`` of frames ``start:start+len(gain)`` of a ``frames``-long piece, in place: in
+    over ``fade_in`` frames, out (a raised cosine) over the last ``fade_out``."""
     stop = start + gain.shape[0]
-    fade_in = min(int(0.003 * sample_rate), frames // 4)
     if fade_in and start < fade_in:
         k = np.arange(start, min(stop, fade_in))
         gain[: k.shape[0]] *= (k / fade_in).astype(np.float32)
-    fade_out = min(int(1.0 * sample_rate), frames // 10)
     begin = frames - fade_out
     if fade_out and stop > begin:
         k = np.arange(max(start, begin), stop) - begin
@@ -239,7 +265,8 @@ def _soft_clip(audio: np.ndarray, level: float) -> np.ndarray:
     return out
 
 
-def _level(shaped: np.ndarray, lufs: float, sample_rate: int, loop: bool) -> tuple[float, float, float]:
+def _level(shaped: np.ndarray, lufs: float, sample_rate: int, loop: bool,
+           fade: tuple[int, int] | None) -> tuple[float, float, float]:
     """Gain ``shaped`` to the target loudness under the true-peak ceiling, in place: (gain dB, deepest GR dB,
     LUFS).
 
@@ -274,7 +301,7 @@ def _level(shaped: np.ndarray, lufs: float, sample_rate: int, loop: bool) -> tup
             limiter = _Limiter(_soft_clip(shaped, level), sample_rate, gain_db, wrap=loop)
             curve = limiter.curve_db(gain_db)
         # trials are only measured; the one that is kept is written over the input at the end
-        measured = limiter.apply(gain_db, curve, fade=not loop)
+        measured = limiter.apply(gain_db, curve, fade=fade)
         error_db = TARGET_LUFS - measured
         if not math.isfinite(measured) or abs(error_db) <= 0.2 or gain_db >= top_db or attempt == 4:
             break
@@ -285,7 +312,7 @@ def _level(shaped: np.ndarray, lufs: float, sample_rate: int, loop: bool) -> tup
         elif gain_db > limiter.max_gain_db:
             limiter = _Limiter(shaped, sample_rate, min(gain_db + _HEADROOM_DB, top_db), wrap=loop)
         curve = limiter.curve_db(gain_db)
-    limiter.apply(gain_db, curve, fade=not loop, out=shaped, measure=False)  # as measured in the last trial
+    limiter.apply(gain_db, curve, fade=fade, out=shaped, measure=False)  # as measured in the last trial
     return gain_db, float(curve.min()), measured
 
 
@@ -298,10 +325,12 @@ def master(
     has_reverb: bool = True,
     seed: int = 0,
     in_place: bool = False,
+    fade_out: bool = False,
 ) -> Mastered:
     """Master ``audio`` (float (frames, 2)) to −14 LUFS and ≤ −1 dBTP.
 
-    ``has_reverb`` says whether the render already placed the music in a room; ``seed`` drives the vinyl noise.
+    ``has_reverb`` says whether the render already placed the music in a room; ``seed`` drives the vinyl noise;
+    ``fade_out`` fades the end (otherwise it ends as it was rendered).
     With ``in_place`` a writable C-contiguous float32 ``audio`` becomes the result (saving a copy of the track).
     """
     audio = np.asarray(audio)
@@ -329,7 +358,7 @@ def master(
         mean_square = sum(float(np.square(shaped[s : s + _CHUNK], dtype=np.float64).sum())
                           for s in range(0, frames, _CHUNK)) / shaped.size
         lufs = 10 * math.log10(max(mean_square, 1e-18))
-    gain_db, limited_db, measured = _level(shaped, lufs, sample_rate, loop)
+    gain_db, limited_db, measured = _level(shaped, lufs, sample_rate, loop, _ends(frames, sample_rate, loop, fade_out))
     out = shaped
     peak_db = true_peak_db(out, wrap=loop)
     ceiling_db = _LIMITER_CEILING_DB + 0.1

@@ -1,36 +1,60 @@
 """Render stage: a :class:`~.score.Score` becomes 48 kHz stereo float audio and, when asked, one stem per track.
 
-Every track plays in one pass through one synthesizer, on its own MIDI channel and audio group, with its program,
-volume (CC7), pan (CC10), expression (CC11), reverb (CC91) and chorus (CC93). FluidSynth hands out each group's
-dry signal and one shared reverb and chorus return (``fluid_synth_process``), so the room is computed once for
-the whole piece rather than once per stem. The mix is the dry signals plus the returns — what a General MIDI
-player makes of the score. A stem is its track's dry signal plus its share of the returns: the share follows
-how much the track is feeding each effect (its dry energy times its send squared, smoothed over the effect's
-decay), so every stem carries its own room and the stems still sum to the mix. Production hints ("hall", "dry",
-"lofi") set the room size and scale the sends.
+Every track plays in one pass through one synthesizer, on its own MIDI channel and audio group, with the fader,
+pan and effect sends the mix decided (:mod:`.mix`), its expression, pedal and bends. FluidSynth hands out each
+group's dry signal and one shared reverb and chorus return (``fluid_synth_process``), so the room is computed
+once for the whole piece rather than once per stem. A stem is its track's dry signal plus its share of the
+returns: the share follows how much the track is feeding each effect (its dry energy times its send squared,
+smoothed over the effect's decay), so every stem carries its own room and the stems still sum to the mix.
+
+Mono compatibility: FluidSynth (2.2 and later) spreads its chorus at a fixed width of 10, so its two sides are
+nearly opposite and a patch that sends much to it vanishes when the mix is summed to mono (a phone speaker). The
+render narrows the return to :data:`.mix.CHORUS_WIDTH`, which keeps the shimmer and some width and survives the
+mono sum; and where a stereo-sampled patch's own sides pull apart (spaced microphones on a piano or a string
+section), its dry signal is narrowed as far as its role asks (:attr:`.mix.TrackMix.width`).
+
+Where the production asks for bus processing (:mod:`.buses`: drum bus compression, sidechain ducking, amp and
+cabinet, gated reverb), it runs on the tracks block by block and the mix is the sum of the processed tracks.
+
+Endings: unless the score asks for a fade, the notes still held near the end are released early enough for the
+instruments and the room to decay by the end of the file (the last hit rings out; nothing is cut), the sustain
+pedal is lifted with them, and patch releases longer than the time left are shortened.
 
 Stems are held compactly as :class:`Stem` (int16 samples with one scale per block of frames: block floating
 point), half the memory of float32 and about as precise as the 16-bit files they become.
 
-Determinism: every job uses a fresh synthesizer whose settings depend only on the score, events are played in a
-fixed order, the staging blocks are fixed, and the output is float (no dither).
+Determinism: every job uses a fresh synthesizer whose settings depend only on the score (and the SoundFont's
+measured levels, which do not depend on the job), events are played in a fixed order, the staging blocks are
+fixed, and the output is float (no dither).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .buses import Buses
+from .mix import (
+    CHORUS_WIDTH,
+    FLUID_CHORUS_WIDTH,
+    SEND_SCALE,
+    StemSettings,
+    TrackMix,
+    beats_to_seconds,
+    narrow,
+    plan_mix,
+    room,
+    stem_settings,
+)
 from .score import Score, Track
-from .soundfont import SAMPLE_RATE, SoundFont, Synth
+from .soundfont import GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, SAMPLE_RATE, SoundFont, Synth
 from .stems import STEM_BLOCK, Stem, zeroed
 
-__all__ = ["Rendering", "Stem", "beats_to_seconds", "render", "stem_settings"]
+__all__ = ["Rendering", "Stem", "StemSettings", "beats_to_seconds", "render", "rpn_bend_range", "stem_settings"]
 
 _BLOCK = 64  # FluidSynth renders in blocks of this many frames; events land on block boundaries
-_DRUM_CHANNEL = 9
-_MELODIC_CHANNEL = 0
 #: Frames per step of the effect-share envelopes (a multiple of _BLOCK dividing STEM_BLOCK).
 _STEP = 256
 #: A looping piece renders this much past its end and folds it onto its start, so the seam rings on.
@@ -40,19 +64,18 @@ _CHORUS_DECAY_S = 0.02
 #: Added to every track's squared send, so a return is still shared by loudness if every send reads zero.
 _SEND_FLOOR = 1e-6
 _RAMP = (np.arange(1, _STEP + 1, dtype=np.float32) / _STEP)[None, None, :]
+#: An ending leaves this long after its last release for the instruments and the room to die away, and holds
+#: its final hit at least _FINAL_HOLD_S.
+_DECAY_S = 2.0
+_FINAL_HOLD_S = 0.3
+#: Patch releases are shortened to this share of the decay time at the end (a pad's 8 s release would be cut).
+_RELEASE_SHARE = 0.6
 
-#: Highest reverb send per role: reverb on bass and kick muddies the low end.
-_ROLE_REVERB_CAP = {"bass": 0.15, "drums": 0.35, "percussion": 0.4}
-#: Reverb room (size, damping, width, level) per production hint, first match wins, with its send scale and
-#: the energy decay time (s) of its tail (its measured RT60 / ln 10⁶: 1.2, 4.6, 2.7, 1.6 and 2.1 s), which paces
-#: how long a track keeps its share of the return after it stops.
-_ROOMS: tuple[tuple[str, tuple[float, float, float, float], float, float], ...] = (
-    ("dry", (0.3, 0.5, 0.5, 0.6), 0.3, 0.09),
-    ("hall", (0.85, 0.25, 1.0, 1.0), 1.3, 0.33),
-    ("live", (0.7, 0.3, 0.9, 0.9), 1.1, 0.2),
-    ("lofi", (0.45, 0.6, 0.6, 0.8), 0.8, 0.12),
-)
-_DEFAULT_ROOM = ((0.6, 0.35, 0.8, 0.9), 1.0, 0.15)
+# event kinds, in the order they apply at one frame
+_CC, _OFF, _ON, _BEND, _SEND, _GEN = 0, 1, 2, 3, 4, 5
+#: RPN 0 (pitch-bend range) as the controller changes that set it, then the null RPN that closes it.
+_RPN_RANGE = ((101, 0), (100, 0), (6, None), (38, 0), (101, 127), (100, 127))
+_SEND_GENERATORS = {91: GEN_REVERB_SEND, 93: GEN_CHORUS_SEND}
 
 
 @dataclass
@@ -64,73 +87,37 @@ class Rendering:
     stems: dict[str, Stem] = field(default_factory=dict)  #: track name -> its stem, in score order
     #: Whether FluidSynth's reverb was used (mastering adds a room only where the render has none).
     reverb: bool = True
+    #: What each track played with on its channel (fader, pan, sends), in score order: ``score.mid`` carries it.
+    settings: list[StemSettings] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class StemSettings:
-    channel: int
-    bank: int
-    program: int
-    volume: int  #: CC7
-    pan: int  #: CC10
-    reverb: int  #: CC91
-    chorus: int  #: CC93
+def rpn_bend_range(semitones: int) -> list[tuple[int, int]]:
+    """The (controller, value) changes that set a channel's pitch-bend range (RPN 0) and close the RPN."""
+    value = int(min(max(semitones, 0), 127))
+    return [(c, value if v is None else v) for c, v in _RPN_RANGE]
 
 
-def _cc(value: float) -> int:
-    return int(min(127, max(0, round(value * 127))))
-
-
-def _room(production: frozenset[str]) -> tuple[tuple[float, float, float, float], float, float]:
-    for hint, room, scale, decay in _ROOMS:
-        if hint in production:
-            return room, scale, decay
-    return _DEFAULT_ROOM
-
-
-def stem_settings(track: Track, production: frozenset[str] = frozenset()) -> StemSettings:
-    """The channel, program and controller values a track is rendered (and exported) with."""
-    _, scale, _ = _room(production)
-    reverb = min(track.reverb * scale, _ROLE_REVERB_CAP.get(track.role, 1.0))
-    if track.is_drums:
-        channel, bank = _DRUM_CHANNEL, 128
-    else:
-        channel, bank = _MELODIC_CHANNEL, track.bank
-    return StemSettings(
-        channel=channel,
-        bank=bank,
-        program=int(min(127, max(0, track.program))),
-        volume=_cc(track.volume),
-        pan=int(min(127, max(0, round(64 + track.pan * 63.5)))),
-        reverb=_cc(reverb),
-        chorus=_cc(track.chorus),
-    )
-
-
-def beats_to_seconds(score: Score, beats: np.ndarray) -> np.ndarray:
-    """Vectorised :meth:`Score.seconds_at`: seconds at each beat, following the tempo map."""
-    tempo = sorted(score.tempo, key=lambda t: t.beat) or []
-    if not tempo:
-        raise ValueError("the score has no tempo")
-    starts = np.array([t.beat for t in tempo], dtype=np.float64)
-    spb = np.array([60.0 / t.bpm for t in tempo], dtype=np.float64)
-    starts[0] = min(starts[0], 0.0)
-    offsets = np.concatenate([[0.0], np.cumsum(np.diff(starts) * spb[:-1])])
-    index = np.clip(np.searchsorted(starts, beats, side="right") - 1, 0, len(tempo) - 1)
-    return offsets[index] + (beats - starts[index]) * spb[index]
-
-
-def _track_events(score: Score, track: Track, channel: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
-    """Frame of each event and the event (kind, a, b), sorted; kind 0 = CC, 1 = note off, 2 = note on."""
+def _note_frames(score: Score, track: Track) -> tuple[np.ndarray, np.ndarray, list]:
     notes = [n for n in track.notes if 0 <= n.pitch <= 127 and n.duration > 0 and n.velocity > 0]
+    start_beats = np.array([n.start for n in notes], dtype=np.float64)
+    end_beats = start_beats + np.array([n.duration for n in notes], dtype=np.float64)
+    start = np.round(beats_to_seconds(score, np.maximum(start_beats, 0.0)) * SAMPLE_RATE).astype(np.int64)
+    end = np.round(beats_to_seconds(score, np.maximum(end_beats, 0.0)) * SAMPLE_RATE).astype(np.int64)
+    return start, end, notes
+
+
+def _track_events(score: Score, track: Track, channel: int, release: int | None = None
+                  ) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Frame of each event and the event (kind, a, b), sorted: CC (controller, value), note off (key, 0), note on
+    (key, velocity), pitch bend (0-16383, 0), send change (CC91/93, value). Notes still held at ``release`` (a
+    frame) end there, and the sustain pedal lifts."""
     rows: list[tuple[int, int, int, int, int]] = []  # frame, kind, seq, a, b
+    start, end, notes = _note_frames(score, track)
     if notes:
-        start_beats = np.array([n.start for n in notes], dtype=np.float64)
-        end_beats = start_beats + np.array([n.duration for n in notes], dtype=np.float64)
         pitch = np.array([n.pitch for n in notes], dtype=np.int64)
         velocity = np.clip([n.velocity for n in notes], 1, 127).astype(np.int64)
-        start = np.round(beats_to_seconds(score, np.maximum(start_beats, 0.0)) * SAMPLE_RATE).astype(np.int64)
-        end = np.round(beats_to_seconds(score, np.maximum(end_beats, 0.0)) * SAMPLE_RATE).astype(np.int64)
+        if release is not None:
+            end = np.where(start < release, np.minimum(end, release), end)
         end = np.maximum(end, start + _BLOCK)
         # FluidSynth's note-off releases every voice of that key, so a note must end where the next one of the
         # same pitch starts, or the earlier note's release would cut the later one short.
@@ -141,14 +128,27 @@ def _track_events(score: Score, track: Track, channel: int) -> tuple[np.ndarray,
         clipped[:-1] = np.where(same, np.minimum(clipped[:-1], nxt), clipped[:-1])
         end[order] = clipped
         for i in range(len(notes)):
-            rows.append((int(start[i]), 2, i, int(pitch[i]), int(velocity[i])))
-            rows.append((int(end[i]), 1, i, int(pitch[i]), 0))
+            rows.append((int(start[i]), _ON, i, int(pitch[i]), int(velocity[i])))
+            rows.append((int(end[i]), _OFF, i, int(pitch[i]), 0))
+    if track.bends or track.bend_range != 2:
+        first = int(start.min()) if notes else 0
+        for seq, (controller, value) in enumerate(rpn_bend_range(track.bend_range)):
+            rows.append((first, _CC, seq - 8, controller, value))  # before anything else on the channel
+    if track.bends:
+        times = beats_to_seconds(score, np.array([max(b.time, 0.0) for b in track.bends], dtype=np.float64))
+        for i, (bend, t) in enumerate(zip(track.bends, times)):
+            rows.append((int(round(t * SAMPLE_RATE)), _BEND, i, int(min(max(bend.value + 8192, 0), 16383)), 0))
     if track.controls:
         times = beats_to_seconds(score, np.array([max(c.time, 0.0) for c in track.controls], dtype=np.float64))
+        pedal = False
         for i, (control, t) in enumerate(zip(track.controls, times)):
             if 0 <= control.controller <= 127:
                 value = int(min(127, max(0, control.value)))
-                rows.append((int(round(t * SAMPLE_RATE)), 0, i, control.controller, value))
+                kind = _SEND if control.controller in _SEND_GENERATORS else _CC
+                rows.append((int(round(t * SAMPLE_RATE)), kind, i, control.controller, value))
+                pedal |= control.controller == 64
+        if pedal and release is not None:
+            rows.append((release, _CC, len(track.controls), 64, 0))
     rows.sort()
     frames = np.array([r[0] for r in rows], dtype=np.int64)
     return frames, [(r[1], r[3], r[4]) for r in rows]
@@ -188,10 +188,13 @@ class _Share:
 class _Pass:
     """One render pass: up to :attr:`Synth.MAX_GROUPS` tracks, each on its own channel and audio group."""
 
-    def __init__(self, synth: Synth, sends: np.ndarray, mix: np.ndarray, stems: list[Stem] | None,
-                 reverb: bool, chorus: bool, reverb_decay_s: float) -> None:
-        self.synth, self.mix, self.stems = synth, mix, stems
+    def __init__(self, synth: Synth, plans: list[TrackMix], mix: np.ndarray, stems: list[Stem] | None,
+                 reverb: bool, chorus: bool, reverb_decay_s: float, buses: Buses) -> None:
+        self.synth, self.mix, self.stems, self.buses = synth, mix, stems, buses
+        sends = np.array([[p.reverb, p.chorus] for p in plans], dtype=np.float64).reshape(len(plans), 2)
+        self.narrow = [(i, p.width) for i, p in enumerate(plans) if p.width < 0.999]
         self.groups = synth.groups
+        self.tracks = sends.shape[0]
         self.dry = np.zeros((2 * self.groups, STEM_BLOCK), dtype=np.float32)
         self.fx = np.zeros((4, STEM_BLOCK), dtype=np.float32)  # reverb left, right; chorus left, right
         self.dry_rows = self.dry.ctypes.data + np.arange(2 * self.groups, dtype=np.uint64) * (STEM_BLOCK * 4)
@@ -199,10 +202,13 @@ class _Pass:
         self.dry_at = np.empty_like(self.dry_rows)  # the row pointers moved to the current frame
         self.fx_at = np.empty_like(self.fx_rows)
         self.n_fx = 4 if reverb or chorus else 0
+        self.chorus = chorus
         self.block = 0  # index of the staged block: it holds frames block*STEM_BLOCK onwards
         self.filled = 0  # frames of the staged block rendered so far
         self.shares: list[tuple[_Share, int]] = []  # (share, first fx row)
-        if stems is not None:
+        # per-track audio is needed for the stems, and for bus processing (which then makes the mix)
+        self.split = stems is not None or buses.active
+        if self.split:
             if reverb:
                 self.shares.append((_Share(sends[:, 0], reverb_decay_s), 0))
             if chorus:
@@ -235,65 +241,100 @@ class _Pass:
             start = self.block * STEM_BLOCK
             stop = min(start + n, self.mix.shape[0])
             dry = self.dry[:, :n].reshape(self.groups, 2, n)
-            wet = self.fx[0:2, :n] + self.fx[2:4, :n]
-            self.mix[start:stop] += (dry.sum(axis=0) + wet)[:, : stop - start].T
+            if self.chorus:  # FluidSynth's chorus spread brought to one that survives a mono sum
+                narrow(self.fx[2:4, :n], CHORUS_WIDTH / FLUID_CHORUS_WIDTH)
+            for track, width in self.narrow:
+                narrow(self.dry[2 * track : 2 * track + 2, :n], width)
+            parts = self._parts(dry, n) if self.split else None
+            if self.buses.active:  # the processed tracks make the mix
+                self.buses.process(parts, start)
+                self.mix[start:stop] += parts.sum(axis=0)[:, : stop - start].T
+            else:  # the same sum whether or not stems are kept
+                wet = self.fx[0:2, :n] + self.fx[2:4, :n]
+                self.mix[start:stop] += (dry.sum(axis=0) + wet)[:, : stop - start].T
             if self.stems is not None:
-                self._split(dry, n)
+                for stem, audio in zip(self.stems, parts):
+                    stem.store(self.block, audio)
             self.dry[:, :n] = 0.0
             self.fx[:, :n] = 0.0
         self.block += 1
         self.filled = 0
 
-    def _split(self, dry: np.ndarray, n: int) -> None:
-        tracks = len(self.stems)
+    def _parts(self, dry: np.ndarray, n: int) -> np.ndarray:
+        """Each track's dry signal plus its share of the effect returns, (tracks, 2, n)."""
+        tracks = self.tracks
         parts = dry[:tracks].copy()
         if self.shares:
             steps = -(-n // _STEP)
-            power = np.square(self.dry[: 2 * tracks, : steps * _STEP])  # frames past n are still zero
-            energy = power.reshape(tracks, 2, steps, _STEP).sum(axis=(1, 3), dtype=np.float64)
+            rows = self.dry[: 2 * tracks, : steps * _STEP].reshape(2 * tracks, steps, _STEP)  # past n: still zero
+            power = np.einsum("rsk,rsk->rs", rows, rows)
+            energy = power.reshape(tracks, 2, steps).sum(axis=1, dtype=np.float64)
+            scratch = np.empty((tracks, n), dtype=np.float32)
             for share, row in self.shares:
                 weights = share.per_frame(energy, n)
-                parts += weights[:, None, :] * self.fx[None, row : row + 2, :n]
-        for stem, audio in zip(self.stems, parts):
-            stem.store(self.block, audio)
+                for side in range(2):
+                    np.multiply(weights, self.fx[row + side, :n], out=scratch)
+                    parts[:, side] += scratch
+        return parts
 
 
-def _render_tracks(score: Score, tracks: list[Track], soundfont: SoundFont, mix: np.ndarray, stems: bool,
-                   rendered: int) -> tuple[list[Stem] | None, bool]:
-    room, _, decay = _room(score.production)
-    settings = [stem_settings(t, score.production) for t in tracks]
-    reverb = any(s.reverb > 0 for s in settings)
-    chorus = any(s.chorus > 0 for s in settings)
+def _probe_keys(track: Track) -> list[int]:
+    """A few keys the track plays (low, middle, high; the commonest drums), to ask its patch what it sends."""
+    pitches = sorted(n.pitch for n in track.notes if 0 <= n.pitch <= 127)
+    if not pitches:
+        return [60]
+    if track.is_drums:
+        counts: dict[int, int] = {}
+        for p in pitches:
+            counts[p] = counts.get(p, 0) + 1
+        return sorted(counts, key=lambda p: (-counts[p], p))[:4]
+    return sorted({pitches[0], pitches[len(pitches) // 2], pitches[-1]})
+
+
+def _render_tracks(score: Score, tracks: list[Track], plans: list[TrackMix], soundfont: SoundFont, mix: np.ndarray,
+                   stems: bool, rendered: int, release: int | None) -> tuple[list[Stem] | None, bool]:
+    size, _, decay = room(score.production)
+    reverb = any(p.reverb > 0 for p in plans)
+    chorus = any(p.chorus > 0 for p in plans)
     kept = [Stem.zeros(mix.shape[0]) for _ in tracks] if stems else None
     # a group per track even without stems: the mix is then summed the same way, to the same bytes, either way
     groups = len(tracks)
     events: list[tuple[np.ndarray, list[tuple[int, int, int]]]] = []
     with soundfont.synth(channels=len(tracks), groups=groups) as synth:
-        sends = np.zeros((len(tracks), 2))
-        # each track's effect sends, from the voices its patch starts, before anything sounds (probed even
-        # without stems: the probe notes leave the synth's voice order changed, and the mix must not depend on
-        # whether stems were asked for)
-        for channel, (track, s) in enumerate(zip(tracks, settings)):
+        own = np.zeros((len(tracks), 3))  # the patches' own reverb and chorus sends (0.1 %) and release (timecents)
+        for channel, (track, plan) in enumerate(zip(tracks, plans)):
+            synth.set_drums(channel, track.is_drums)
+            synth.program(channel, plan.settings.bank, plan.settings.program)
+            values = synth.patch_generators(channel, _probe_keys(track), 100,
+                                            (GEN_REVERB_SEND, GEN_CHORUS_SEND, GEN_RELEASE))
+            own[channel] = np.nan_to_num(values, nan=0.0)
+        synth.reset(reverb=size if reverb else (*size[:3], 0.0), chorus=chorus)
+        for channel, (track, plan) in enumerate(zip(tracks, plans)):
+            s = plan.settings
             synth.set_drums(channel, track.is_drums)
             synth.program(channel, s.bank, s.program)
-            synth.cc(channel, 91, s.reverb)
-            synth.cc(channel, 93, s.chorus)
-            pitches = [n.pitch for n in track.notes if 0 <= n.pitch <= 127]
-            sends[channel] = synth.sends(channel, int(np.median(pitches)) if pitches else 60, 100)
-        synth.reset(reverb=room if reverb else (*room[:3], 0.0), chorus=chorus)
-        for channel, (track, s) in enumerate(zip(tracks, settings)):
-            synth.set_drums(channel, track.is_drums)
-            synth.program(channel, s.bank, s.program)
-            for controller, value in ((7, s.volume), (10, s.pan), (11, 127), (91, s.reverb), (93, s.chorus)):
+            # the controllers' own send modulators stay at zero: the channel offsets below are the whole send
+            for controller, value in ((7, s.volume), (10, s.pan), (11, 127), (91, 0), (93, 0)):
                 synth.cc(channel, controller, value)
-            events.append(_track_events(score, track, channel))
+            synth.set_gen(channel, GEN_REVERB_SEND, 1000.0 * plan.reverb - own[channel, 0])
+            synth.set_gen(channel, GEN_CHORUS_SEND, 1000.0 * plan.chorus - own[channel, 1])
+            frames, evs = _track_events(score, track, channel, release)
+            if release is not None:
+                longest = _RELEASE_SHARE * _DECAY_S
+                patch_release = 2.0 ** (own[channel, 2] / 1200.0)
+                if patch_release > longest:
+                    frames = np.append(frames, release)
+                    evs = evs + [(_GEN, GEN_RELEASE, int(round(1200 * math.log2(longest / patch_release))))]
+            events.append((frames, evs))
+        buses = Buses(score, tracks, plans)
         frames = np.concatenate([f for f, _ in events]) if events else np.zeros(0, np.int64)
         if frames.size == 0:
             return kept, reverb
         channels = np.concatenate([np.full(len(f), c) for c, (f, _) in enumerate(events)])
         flat = [e for _, evs in events for e in evs]
-        order = np.lexsort((np.arange(frames.size), channels, frames))
-        renderer = _Pass(synth, sends, mix, kept, reverb, chorus, decay)
+        kinds = np.array([e[0] for e in flat])
+        order = np.lexsort((np.arange(frames.size), channels, kinds, frames))
+        renderer = _Pass(synth, plans, mix, kept, reverb, chorus, decay, buses)
         end = -(-rendered // _STEP) * _STEP
         renderer.skip_to(min(int(frames[order[0]]), end))
         note_on, note_off, cc = synth.note_on, synth.note_off, synth.cc
@@ -304,15 +345,36 @@ def _render_tracks(score: Score, tracks: list[Track], soundfont: SoundFont, mix:
             if frame > renderer.position:
                 renderer.advance(frame)
             kind, a, b = flat[i]
-            if kind == 2:
-                note_on(int(channels[i]), a, b)
-            elif kind == 1:
-                note_off(int(channels[i]), a)
+            channel = int(channels[i])
+            if kind == _ON:
+                note_on(channel, a, b)
+            elif kind == _OFF:
+                note_off(channel, a)
+            elif kind == _CC:
+                cc(channel, a, b)
+            elif kind == _BEND:
+                synth.pitch_bend(channel, a)
+            elif kind == _SEND:
+                column = 0 if a == 91 else 1
+                synth.set_gen(channel, _SEND_GENERATORS[a], 1000.0 * SEND_SCALE * b / 127 - own[channel, column])
             else:
-                cc(int(channels[i]), a, b)
+                synth.set_gen(channel, a, float(b))
         renderer.advance(end)
         renderer.flush()
     return kept, reverb
+
+
+def _release_frame(score: Score, length: int) -> int | None:
+    """Where the notes still held at the end are let go, so the last hit and the room ring out by the end."""
+    if score.loop or score.fade_out:
+        return None
+    last = 0
+    for track in score.tracks:
+        start, _, notes = _note_frames(score, track)
+        if notes:
+            last = max(last, int(start.max()))
+    release = max(last + int(_FINAL_HOLD_S * SAMPLE_RATE), length - int(_DECAY_S * SAMPLE_RATE))
+    return release if release < length else None
 
 
 def render(score: Score, soundfont: SoundFont, *, stems: bool = True) -> Rendering:
@@ -324,15 +386,18 @@ def render(score: Score, soundfont: SoundFont, *, stems: bool = True) -> Renderi
     else:
         length = max(int(round(score.duration_seconds * SAMPLE_RATE)), _BLOCK)
         rendered = length
+    release = _release_frame(score, length)
     mix = zeroed((rendered, 2), np.float32)
     kept: dict[str, Stem] = {}
+    plans = plan_mix(score, score.tracks, soundfont)  # one balance for the whole piece
     any_reverb = False
     step = Synth.MAX_GROUPS
     for first in range(0, max(len(score.tracks), 1), step):  # past 128 tracks, further passes add to the mix
         tracks = score.tracks[first : first + step]
         if not tracks:
             break
-        stems_of_pass, reverb = _render_tracks(score, tracks, soundfont, mix, stems, rendered)
+        stems_of_pass, reverb = _render_tracks(score, tracks, plans[first : first + step], soundfont, mix, stems,
+                                               rendered, release)
         any_reverb |= reverb
         if stems_of_pass is not None:
             kept.update((t.name, s) for t, s in zip(tracks, stems_of_pass))
@@ -340,7 +405,7 @@ def render(score: Score, soundfont: SoundFont, *, stems: bool = True) -> Renderi
         mix = _fold_loop(mix, length)
         for stem in kept.values():
             stem.fold(length)
-    return Rendering(mix=mix, stems=kept, reverb=any_reverb)
+    return Rendering(mix=mix, stems=kept, reverb=any_reverb, settings=[p.settings for p in plans])
 
 
 def _fold_loop(audio: np.ndarray, length: int) -> np.ndarray:

@@ -9,6 +9,10 @@ opened. Every FluidSynth failure is translated here into the engine's errors: a 
 
 Samples load on demand (FluidSynth's dynamic sample loading): a job pays only for the instruments it plays
 (~10-40 MB) instead of the whole ~150 MB font, and a worker holds none between jobs.
+
+General MIDI fonts differ widely in how loud their patches are (a harp sits 15-20 dB under a saw lead at the same
+velocity), so :meth:`SoundFont.levels` measures how loud a patch plays each key (:mod:`.calibrate`), once per
+worker, for the mix to balance parts by what they sound like rather than by what their controllers say.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from __future__ import annotations
 import ctypes
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
 from ..base import EngineUnavailable
+
+if TYPE_CHECKING:
+    from .calibrate import Patch, PatchLevel
 
 __all__ = [
     "DEFAULT_SOUNDFONT",
@@ -33,25 +40,27 @@ __all__ = [
 
 SAMPLE_RATE = 48_000
 DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
-#: Short names accepted for the engine option ``soundfont``, each with the Debian package that ships it.
+#: Short names accepted for the engine option ``soundfont``, each with the Debian package that ships it and the
+#: file's paths. One name, one set of samples: Debian's ``MuseScore_General.sf3`` and ``default-GM.sf2`` are
+#: update-alternatives links that point at whichever bank has the highest priority (the lossless MuseScore sf2,
+#: the lossy sf3, its Lite cut or FluidR3Mono), so a name never resolves through them. Measured side by side in
+#: docs/soundfonts.md (``bench/soundfonts.py``).
+_SF2, _SF3 = Path("/usr/share/sounds/sf2"), Path("/usr/share/sounds/sf3")
 SOUNDFONT_NAMES: dict[str, tuple[str, tuple[Path, ...]]] = {
     "fluidr3": ("fluid-soundfont-gm", (DEFAULT_SOUNDFONT,)),
-    "musescore": (
-        "musescore-general-soundfont",
-        (
-            Path("/usr/share/sounds/sf3/MuseScore_General.sf3"),
-            Path("/usr/share/sounds/sf2/MuseScore_General.sf2"),
-            Path("/usr/share/sounds/sf3/MuseScore_General-HQ.sf3"),
-            Path("/usr/share/sounds/sf3/MuseScore_General-Lite.sf3"),
-        ),
-    ),
+    "musescore": ("musescore-general-soundfont", (_SF3 / "MuseScore_General_Full.sf3",)),
+    "musescore-lite": ("musescore-general-soundfont-small", (_SF3 / "MuseScore_General_Lite.sf3",)),
+    "musescore-lossless": ("musescore-general-soundfont-lossless", (_SF2 / "MuseScore_General_Full.sf2",)),
+    "fluidr3mono": ("fluidr3mono-gm-soundfont", (_SF3 / "FluidR3Mono_GM.sf3",)),
+    "timgm6mb": ("timgm6mb-soundfont", (_SF2 / "TimGM6mb.sf2",)),
+    "sf-gmbank": ("csound-soundfont", (_SF2 / "sf_GMbank.sf2", Path("/usr/share/samples/sf_GMbank.sf2"))),
+    "opl3": ("opl3-soundfont", (_SF2 / "OPL-3_FM_128M.sf2",)),
 }
 
 _CHANNEL_TYPE_MELODIC = 0
 _CHANNEL_TYPE_DRUM = 1
-_GEN_CHORUS_SEND, _GEN_REVERB_SEND = 15, 16
-#: What CC91 / CC93 at 127 add to a voice's reverb / chorus send (SoundFont 2.01's default modulators, in 0.1 %).
-_SEND_MODULATOR = 200.0
+#: SoundFont 2.01 generator numbers the mix adjusts per channel.
+GEN_CHORUS_SEND, GEN_REVERB_SEND, GEN_RELEASE = 15, 16, 38
 #: Frames per ``write_float`` call while no event is due; large blocks keep Python out of the inner loop.
 _MAX_BLOCK = 1 << 15
 
@@ -102,6 +111,8 @@ def _bind() -> Any:
         "fluid_synth_set_reverb_group_level": (i, [vp, i, ctypes.c_double]),
         "fluid_synth_get_active_voice_count": (i, [vp]),
         "fluid_synth_noteon": (i, [vp, i, i, i]),
+        "fluid_synth_set_gen": (i, [vp, i, i, ctypes.c_float]),
+        "fluid_synth_pitch_bend": (i, [vp, i, i]),
         "fluid_synth_noteoff": (i, [vp, i, i]),
         "fluid_synth_cc": (i, [vp, i, i, i]),
         "fluid_synth_program_select": (i, [vp, i, i, i, i]),
@@ -140,6 +151,8 @@ class SoundFont:
         self.path = resolve_soundfont(soundfont)
         Synth(self.path).close()  # a broken file fails the worker's load, not its first job
         self._open = True
+        self._levels: dict[Patch, PatchLevel] = {}
+        self._effects: dict[tuple, tuple[float, float]] = {}
 
     def synth(self, *, channels: int = 16, groups: int = 1) -> "Synth":
         """A fresh synthesizer over this SoundFont (close it, or use it as a context manager)."""
@@ -147,8 +160,38 @@ class SoundFont:
             raise EngineUnavailable("the SoundFont has been closed")
         return Synth(self.path, channels=channels, groups=groups)
 
+    def levels(self, patches: Iterable[Patch]) -> dict[Patch, PatchLevel]:
+        """How loud, and how wide, each (bank, program, drums, key) plays: one note at velocity
+        :data:`.calibrate.LEVEL_VELOCITY` (and, for its loudness, at each of :data:`.calibrate.LEVEL_VELOCITIES`),
+        full volume and expression, centred and without effects (:class:`.calibrate.PatchLevel`).
+
+        Measured once per worker and kept: every note plays on its own channel and audio group of a fresh
+        synthesizer, so a measurement does not depend on what was measured beside it or before it.
+        """
+        from .calibrate import LEVEL_BATCH, LEVEL_VELOCITIES, measure_levels
+
+        wanted = sorted(set(patches))
+        missing = [p for p in wanted if p not in self._levels]
+        step = LEVEL_BATCH // len(LEVEL_VELOCITIES)
+        for first in range(0, len(missing), step):
+            self._levels.update(measure_levels(self, missing[first : first + step]))
+        return {p: self._levels[p] for p in wanted}
+
+    def effect_gains(self, room: tuple[float, float, float, float], chorus_side: float) -> tuple[float, float]:
+        """Energy the reverb return (``room``: size, damping, width, level) and the chorus return (its side scaled
+        by ``chorus_side``) add for a send of 1, over the dry signal's: a send ``s`` adds about ``s² × gain`` to a
+        track's level. Measured once per worker and kept."""
+        from .calibrate import measure_effect_gains
+
+        key = (room, chorus_side)
+        if key not in self._effects:
+            self._effects[key] = measure_effect_gains(self, room, chorus_side)
+        return self._effects[key]
+
     def close(self) -> None:
         self._open = False
+        self._levels.clear()
+        self._effects.clear()
 
 
 class Synth:
@@ -204,7 +247,6 @@ class Synth:
             self.close()
             raise EngineUnavailable(f"FluidSynth could not load the SoundFont {str(path)!r}")
         self._drums = {c for c in range(self.channels) if c % 16 == 9}
-        self._controls: dict[tuple[int, int], int] = {}  # (channel, CC91 or CC93) -> value, for sends()
         self.reset()
 
     def __enter__(self) -> "Synth":
@@ -225,7 +267,6 @@ class Synth:
         """
         lib = self._lib
         lib.fluid_synth_system_reset(self._synth)
-        self._controls.clear()
         for chan in range(self.channels):
             lib.fluid_synth_set_channel_type(
                 self._synth, chan, _CHANNEL_TYPE_DRUM if chan in self._drums else _CHANNEL_TYPE_MELODIC
@@ -257,8 +298,6 @@ class Synth:
                 return
 
     def cc(self, channel: int, controller: int, value: int) -> None:
-        if controller in (91, 93):
-            self._controls[(channel, controller)] = value
         self._lib.fluid_synth_cc(self._synth, channel, controller, value)
 
     def note_on(self, channel: int, key: int, velocity: int) -> None:
@@ -267,31 +306,39 @@ class Synth:
     def note_off(self, channel: int, key: int) -> None:
         self._lib.fluid_synth_noteoff(self._synth, channel, key)
 
-    def sends(self, channel: int, key: int, velocity: int) -> tuple[float, float]:
-        """(reverb, chorus) send, 0-1, of the voices ``key`` starts on ``channel`` with its current CC91/CC93.
+    def pitch_bend(self, channel: int, value: int) -> None:
+        """Bend ``channel`` by ``value`` 0-16383 (8192 is no bend), over the range RPN 0 set."""
+        self._lib.fluid_synth_pitch_bend(self._synth, channel, value)
 
-        The patch's own send generators usually outweigh the controllers (a saw lead sends everything to the
-        chorus), so this asks the voices themselves. The probe note is silenced before it sounds; call
-        :meth:`reset` before rendering.
+    def set_gen(self, channel: int, generator: int, offset: float) -> None:
+        """Add ``offset`` (the generator's own units) to ``generator`` of every voice on ``channel``, sounding
+        or to come — as an NRPN would; it takes a channel below what its patch asks for, where controllers cannot.
+        """
+        self._lib.fluid_synth_set_gen(self._synth, channel, generator, offset)
+
+    def patch_generators(self, channel: int, keys: Iterable[int], velocity: int,
+                         generators: tuple[int, ...]) -> np.ndarray:
+        """The patch's own values (instrument and preset zones, before modulators and offsets) of ``generators``,
+        averaged over the voices each of ``keys`` starts on ``channel``; NaN where no key starts a voice.
+
+        The probe notes are silenced before they sound; call :meth:`reset` before rendering.
         """
         lib = self._lib
-        lib.fluid_synth_noteon(self._synth, channel, key, velocity)
         voices = (ctypes.c_void_p * 64)()
-        lib.fluid_synth_get_voicelist(self._synth, voices, 64, -1)
-        reverb_cc, chorus_cc = self._controls.get((channel, 91), 40), self._controls.get((channel, 93), 0)
-        energy = [0.0, 0.0]
+        total = np.zeros(len(generators))
         count = 0
-        for voice in voices:
-            if not voice or lib.fluid_voice_get_channel(voice) != channel:
-                continue
-            count += 1
-            for k, (gen, cc) in enumerate(((_GEN_REVERB_SEND, reverb_cc), (_GEN_CHORUS_SEND, chorus_cc))):
-                send = (lib.fluid_voice_gen_get(voice, gen) + _SEND_MODULATOR * cc / 127.0) / 1000.0
-                energy[k] += min(max(send, 0.0), 1.0) ** 2
-        lib.fluid_synth_all_sounds_off(self._synth, channel)
-        if not count:
-            return 0.0, 0.0
-        return (energy[0] / count) ** 0.5, (energy[1] / count) ** 0.5
+        for key in keys:
+            lib.fluid_synth_noteon(self._synth, channel, key, velocity)
+            lib.fluid_synth_get_voicelist(self._synth, voices, 64, -1)
+            for voice in voices:
+                if not voice:  # the list ends at the first empty slot
+                    break
+                if lib.fluid_voice_get_channel(voice) != channel:
+                    continue
+                count += 1
+                total += [lib.fluid_voice_gen_get(voice, g) for g in generators]
+            lib.fluid_synth_all_sounds_off(self._synth, channel)
+        return total / count if count else np.full(len(generators), np.nan)
 
     @property
     def active_voices(self) -> int:

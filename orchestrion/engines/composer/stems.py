@@ -4,16 +4,34 @@ A three-minute stereo stem is 69 MB as float32; a nine-track piece would hold 62
 point halves that and loses nothing a listener could hear: every block of :data:`STEM_BLOCK` frames (~0.34 s)
 is scaled so its peak uses the full 16 bits, so quiet passages keep their resolution. When the master's gain is
 known, :meth:`Stem.to_pcm16` turns the stem in place into plain full-scale int16 — the form the encoder writes.
+
+A stem alone at the master's gain can exceed full scale (the master's limiter holds the mix, not a stem), so
+:func:`stem_gain` gives all the stems of a piece one gain that keeps each of them under :data:`STEM_CEILING_DB`.
 """
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
 
-__all__ = ["STEM_BLOCK", "Stem", "zeroed"]
+__all__ = ["STEM_BLOCK", "STEM_CEILING_DB", "Stem", "stem_gain", "zeroed"]
 
 STEM_BLOCK = 1 << 14
 _FULL = 32767.0
+#: Highest sample peak a stem file may reach (dBFS).
+STEM_CEILING_DB = -1.0
+
+
+def stem_gain(stems: Iterable[Stem], gain: float, ceiling_db: float = STEM_CEILING_DB) -> float:
+    """The common gain for a set of stems: the master's ``gain`` (their sum is then the mix as it entered the
+    master's dynamics, at the track's loudness), lowered as far as it takes to keep the loudest stem's peak at
+    ``ceiling_db``. One gain for all, so the stems still sum to that mix, only quieter."""
+    peak = max((stem.peak for stem in stems), default=0.0)
+    ceiling = 10 ** (ceiling_db / 20)
+    if peak * gain <= ceiling or peak == 0.0:
+        return gain
+    return ceiling / peak
 
 
 def zeroed(shape: tuple[int, ...], dtype: type) -> np.ndarray:
@@ -55,11 +73,25 @@ class Stem:
             return
         audio = audio[:, : stop - start]
         peak = max(float(audio.max()), -float(audio.min()))
-        scale = peak / _FULL if peak > 0.0 else 1.0
+        if not peak > 1e-30:  # silence (or what 16 bits could not tell from it)
+            self.scales[block] = 1.0
+            self.planar[:, start:stop] = 0
+            return
+        scale = peak / _FULL
         self.scales[block] = scale
         scaled = audio * np.float32(1.0 / scale)
         np.rint(scaled, out=scaled)
         self.planar[:, start:stop] = scaled
+
+    @property
+    def peak(self) -> float:
+        """Largest absolute sample."""
+        best = 0.0
+        for block, scale in enumerate(self.scales):
+            part = self.planar[:, block * STEM_BLOCK : (block + 1) * STEM_BLOCK]
+            if part.size:
+                best = max(best, max(int(part.max()), -int(part.min())) * float(scale))
+        return best
 
     def audio(self, start: int = 0, stop: int | None = None) -> np.ndarray:
         """Frames ``start:stop`` as float32 (frames, 2)."""

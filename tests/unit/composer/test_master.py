@@ -144,3 +144,45 @@ def test_true_peak_sees_peaks_between_samples():
     assert 20 * np.log10(np.abs(audio).max()) == pytest.approx(-3.01, abs=0.05)
     assert true_peak_db(audio) == pytest.approx(_true_peak(audio), abs=0.2)
     assert true_peak_db(audio) > -0.5
+
+
+def _steady_tone(seconds: float = 8.0) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return np.repeat((0.2 * np.sin(2 * np.pi * 220 * t))[:, None], 2, axis=1).astype(np.float32)
+
+
+def _window_db(audio: np.ndarray, start_s: float, length_s: float = 0.1) -> float:
+    start = int(start_s * SR) if start_s >= 0 else audio.shape[0] + int(start_s * SR)
+    part = audio[start : start + int(length_s * SR)]
+    return float(10 * np.log10(np.mean(np.square(part, dtype=np.float64)) + 1e-20))
+
+
+def test_an_ending_is_left_as_rendered_but_for_a_click_guard():
+    out = master(_steady_tone(), SR).audio
+    # a sustained sound is not ramped down: a second before the end it is as loud as in the middle
+    assert _window_db(out, -1.0) == pytest.approx(_window_db(out, 4.0), abs=0.5)
+    assert _window_db(out, -0.1) == pytest.approx(_window_db(out, 4.0), abs=1.0)
+    assert np.abs(out[-1]).max() < 1e-3  # only the last few milliseconds close
+
+
+def test_fade_out_fades_over_the_last_seconds():
+    out = master(_steady_tone(), SR, fade_out=True).audio
+    steady = _window_db(out, 3.0)
+    assert _window_db(out, -2.5) == pytest.approx(steady, abs=0.5)
+    assert _window_db(out, -1.0) < steady - 3.0
+    levels = [_window_db(out, -2.0 + 0.1 * k) for k in range(20)]
+    assert all(b < a for a, b in zip(levels, levels[1:]))
+    assert levels[-1] < steady - 30
+
+
+@pytest.mark.parametrize("production", [{"tape"}, {"warm"}])
+def test_tape_and_warm_colour_keep_the_targets(music, production):
+    plain = master(music["mix"], SR).audio
+    out = master(music["mix"], SR, production=frozenset(production)).audio
+    assert _lufs(out) == pytest.approx(-14.0, abs=0.5)
+    assert _true_peak(out) <= -1.0
+    spectrum = {k: np.abs(np.fft.rfft(v[:, 0])) ** 2 for k, v in (("plain", plain), ("coloured", out))}
+    freqs = np.fft.rfftfreq(plain.shape[0], 1 / SR)
+    high = freqs > 8000
+    assert spectrum["coloured"][high].sum() / spectrum["coloured"].sum() < \
+        spectrum["plain"][high].sum() / spectrum["plain"].sum()

@@ -8,7 +8,7 @@ import mido
 import pytest
 
 from orchestrion.engines.composer.midi import TICKS_PER_BEAT, allocate_channels, key_signature_name, score_to_midi
-from orchestrion.engines.composer.score import Control, Note, Score, TempoChange, Track
+from orchestrion.engines.composer.score import Bend, Control, Note, Score, TempoChange, Track
 
 from .conftest import make_score
 
@@ -106,3 +106,58 @@ def test_key_signature_names():
     assert key_signature_name(2, "dorian") == "C"
     assert key_signature_name(7, "mixolydian") == "C"
     assert key_signature_name(9, "minor") == "Am"
+
+
+def _messages(mtrack) -> list[tuple[int, object]]:
+    out, now = [], 0
+    for message in mtrack:
+        now += message.time
+        out.append((now, message))
+    return out
+
+
+def test_bends_export_as_pitchwheel_after_the_bend_range():
+    lead = Track("lead", "melody", 81, notes=[Note(1.0, 2.0, 64, 100)], bend_range=7,
+                 bends=[Bend(1.5, 4096), Bend(2.0, -8192), Bend(2.5, 0)])
+    score = Score(tempo=[TempoChange(0, 120)], time_signature=(4, 4), key_tonic=0, key_mode="major",
+                  tracks=[lead], length_beats=4)
+    events = _messages(_read(score_to_midi(score)).tracks[1])
+    controls = [(t, m.control, m.value) for t, m in events if m.type == "control_change"]
+    rpn = [(c, v) for _, c, v in controls if c in (101, 100, 6, 38)]
+    assert rpn == [(101, 0), (100, 0), (6, 7), (38, 0), (101, 127), (100, 127)]
+    first_note = min(t for t, m in events if m.type == "note_on")
+    assert all(t <= first_note for t, c, _ in controls if c in (101, 100, 6, 38))
+    wheel = [(t, m.pitch) for t, m in events if m.type == "pitchwheel"]
+    assert wheel == [(720, 4096), (960, -8192), (1200, 0)]
+
+
+def test_tracks_that_bend_keep_their_own_channel():
+    a = Track("guitar 1", "harmony", 29, notes=[Note(0, 1, 52, 80)], bends=[Bend(0.5, 2000)])
+    b = Track("guitar 2", "harmony", 29, notes=[Note(0, 1, 55, 80)])
+    score = Score(tempo=[TempoChange(0, 90)], time_signature=(4, 4), key_tonic=0, key_mode="major",
+                  tracks=[a, b], length_beats=4)
+    pa, pb = allocate_channels(score)
+    assert pa != pb
+
+
+def test_the_file_carries_the_faders_and_sends_the_render_used(soundfont):
+    from orchestrion.engines.composer.render import render
+
+    score = make_score(bars=1)
+    rendering = render(score, soundfont, stems=False)
+    midi = _read(score_to_midi(score, rendering.settings))
+    for settings, mtrack in zip(rendering.settings, midi.tracks[1:]):
+        first = {m.control: m.value for m in mtrack if m.type == "control_change" and m.time == 0}
+        assert (first[7], first[10], first[91], first[93]) == (settings.volume, settings.pan, settings.reverb,
+                                                              settings.chorus)
+    assert len({s.volume for s in rendering.settings}) > 1  # balanced, not one fader for all
+
+
+def test_written_bytes_read_back_identically_through_mido():
+    score = make_score(bars=2, extra_tracks=3)
+    score.tracks[0].bends = [Bend(0.25, 1234)]
+    data = score_to_midi(score)
+    midi = _read(data)
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    assert buffer.getvalue() == data

@@ -145,8 +145,10 @@ def test_stem_settings_map_track_to_general_midi():
     assert (drums.channel, drums.bank, drums.program) == (9, 128, 25)
     assert drums.reverb <= round(0.35 * 127)  # reverb on the kit is capped
     bass = stem_settings(Track("bass", "bass", 33, pan=-1.0, volume=1.0, reverb=0.5))
-    assert (bass.channel, bass.pan, bass.volume) == (0, 0, 127)
+    assert (bass.channel, bass.pan, bass.volume) == (0, 64, 127)  # the low end stays in the middle
     assert bass.reverb <= round(0.15 * 127)
+    keys = stem_settings(Track("keys", "harmony", 0, pan=-1.0))
+    assert keys.pan == 0
     dry = stem_settings(Track("piano", "harmony", 0, reverb=0.5), frozenset({"dry"}))
     wet = stem_settings(Track("piano", "harmony", 0, reverb=0.5), frozenset({"hall"}))
     assert dry.reverb < wet.reverb
