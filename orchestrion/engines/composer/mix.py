@@ -36,7 +36,7 @@ SEND_SCALE = 0.5
 CHORUS_WIDTH = 2.0
 FLUID_CHORUS_WIDTH = 10.0
 #: A named instrument sits at most this far under the lead.
-NAMED_FLOOR_DB = -3.0
+NAMED_FLOOR_DB = -1.5
 
 #: Level (RMS, dB) of each role relative to the lead over the bars they play, in a band with a kit.
 _ROLE_LEVEL_DB = {
@@ -48,7 +48,7 @@ _ROLE_LEVEL_DB = {
 _STYLE_LEVEL_DB: dict[str, dict[str, float]] = {}
 for _names, _levels in (
     (("house", "uk_garage", "techno", "trance", "edm", "dubstep", "dnb", "trap", "drill", "phonk", "hyperpop",
-      "amapiano", "reggaeton", "dancehall", "afrobeats", "synthwave", "kpop"), {"drums": 0.0, "bass": -4.0}),
+      "amapiano", "reggaeton", "dancehall", "afrobeats", "synthwave", "kpop", "boom_bap"), {"drums": 0.0, "bass": -4.0}),
     (("jazz", "bebop", "cool_jazz", "noir", "big_band", "bossa", "neo_soul", "lofi"), {"drums": -7.0}),
     (("orchestral", "epic_trailer", "baroque", "string_quartet", "romantic_piano", "neoclassical", "waltz",
       "hymn", "lullaby", "ambient", "meditation"), {"drums": -6.0, "percussion": -5.0, "pad": -6.0}),
@@ -333,8 +333,9 @@ def plan_mix(score: Score, tracks: list[Track], soundfont: SoundFont) -> list[Tr
     target = np.array([role_level_db(score, t) for t in tracks])
     roles = [_role(t) for t in tracks]
     comping = [level for level, role in zip(target, roles) if role == "harmony"]
-    if comping:  # the bass supports the comping, never covers it (a named bass included)
-        target = np.array([min(level, max(comping)) if role == "bass" else level for level, role in zip(target, roles)])
+    if comping:  # the bass supports the comping, never covers it (unless the prompt named the bass)
+        target = np.array([min(level, max(comping)) if role == "bass" and not t.named else level
+                           for level, role, t in zip(target, roles, tracks)])
     move = target - natural  # dB each fader must move from full volume, up to a common offset
     known = np.isfinite(move)
     if known.any():
