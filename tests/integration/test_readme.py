@@ -121,3 +121,17 @@ def test_cli_examples(live_server: ServerProcess, tmp_path: Path) -> None:
         assert run.returncode == 0, f"{line}\n{run.stdout}\n{run.stderr}"
     assert soundfile.info(str(tmp_path / "lofi.wav")).samplerate == 48000
     assert (tmp_path / "lofi.mid").read_bytes().startswith(b"MThd")
+
+
+def test_composer_examples_run_in_process(tmp_path: Path) -> None:
+    (lines,) = blocks("sh", "The composer")
+    env = clean_env(PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    for line in filter(None, (raw.strip() for raw in lines.splitlines())):
+        run = subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+        assert run.returncode == 0, f"{line}\n{run.stdout}\n{run.stderr}"
+    for name in ("flamenco.wav", "duet.wav", "jingle.wav"):
+        info = soundfile.info(str(tmp_path / name))
+        assert (info.samplerate, info.channels) == (48000, 2)
+    assert soundfile.info(str(tmp_path / "jingle.wav")).duration < 13.0
+    assert (tmp_path / "flamenco.mid").read_bytes().startswith(b"MThd")
+    assert {p.stem for p in (tmp_path / "duet-stems").iterdir()} == {"shakuhachi", "koto"}
