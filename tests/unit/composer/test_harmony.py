@@ -7,24 +7,14 @@ import random
 
 import pytest
 
-from orchestrion.engines.composer.form import SectionPlan
 from orchestrion.engines.composer.harmony import BarHarmony, chord_spans, plan_harmony
 from orchestrion.engines.composer.styles import STYLES
 from orchestrion.engines.composer.theory import Key, chord_from_numeral, chord_symbol
 from orchestrion.engines.composer.voicing import voice_progression
+from tests.support.sections import sections
 
 SONG = (("intro", 4), ("A", 8), ("B", 8), ("A", 8), ("B", 8), ("bridge", 8), ("B", 8), ("outro", 4), ("end", 1))
 C_MAJOR = Key(0, "major")
-
-
-def sections(layout: tuple[tuple[str, int], ...]) -> list[SectionPlan]:
-    """SectionPlans built by hand, so these tests do not depend on the form planner."""
-    out, start, seen = [], 0, {}
-    for kind, bars in layout:
-        out.append(SectionPlan(kind, kind, start, bars, 0.5, seen.get(kind, 0)))
-        seen[kind] = seen.get(kind, 0) + 1
-        start += bars
-    return out
 
 
 def plan(style: str, key: Key = C_MAJOR, seed: int = 0, layout=SONG, bar_beats: float = 4.0) -> list[BarHarmony]:

@@ -8,25 +8,16 @@ from collections import defaultdict
 
 import pytest
 
-from orchestrion.engines.composer.form import SectionPlan
 from orchestrion.engines.composer.harmony import BarHarmony, plan_harmony
 from orchestrion.engines.composer.melody import Event, write_counter, write_melody
 from orchestrion.engines.composer.styles import STYLES
 from orchestrion.engines.composer.theory import Key
+from tests.support.sections import sections
 
 SONG = (("intro", 4), ("A", 8), ("B", 8), ("A", 8), ("B", 8), ("bridge", 8), ("B", 8), ("outro", 4), ("end", 1))
 #: Styles across feels and metres (4/4, 3/4, 6/8, 12/8, 2/4) and modes.
 STYLE_SET = ("pop", "jazz", "bebop", "blues", "flamenco", "jig", "hymn", "march", "house", "ambient", "gospel",
              "celtic", "klezmer", "waltz", "sea_shanty", "kpop", "orchestral", "game_adventure", "lofi", "hyperpop")
-
-
-def sections(layout: tuple[tuple[str, int], ...]) -> list[SectionPlan]:
-    out, start, seen = [], 0, {}
-    for kind, bars in layout:
-        out.append(SectionPlan(kind, kind, start, bars, 0.5, seen.get(kind, 0)))
-        seen[kind] = seen.get(kind, 0) + 1
-        start += bars
-    return out
 
 
 def _key(style: str, seed: int) -> Key:
