@@ -55,8 +55,9 @@ def _is_number(value: Any) -> bool:
 class ComposerEngine(Engine):
     """Composes, renders and masters a track per request; returns its MIDI and per-instrument stems beside it.
 
-    Options (the model's TOML table): ``soundfont`` — a path or a short name (``"fluidr3"``, the default, or
-    ``"musescore"``); ``stems`` — return per-instrument stems unless a request says otherwise (default true).
+    Options (the model's TOML table): ``soundfont`` — a path or a short name (``"fluidr3"``, the default, or another
+    name of :data:`.soundfont.SOUNDFONT_NAMES`; see docs/soundfonts.md); ``stems`` — return per-instrument stems
+    unless a request says otherwise (default true).
     Request parameters: ``bpm`` (40-240, what the composer can play), ``key`` ("D minor", "F#m", "E-flat major"), ``loop`` and ``stems``.
     """
 

@@ -23,7 +23,7 @@ from .arrange import Part, choose_ensemble
 from .bass import bass_bar
 from .brief import Brief
 from .drums import DrumBar, drum_part, hand_part
-from .form import SectionPlan, plan_form
+from .form import SectionPlan, fit_bars, plan_form
 from .harmony import BarHarmony, chord_spans, plan_harmony, progression_bars
 from .melody import write_counter, write_melody
 from .parts import fx_part, pitched_percussion
@@ -89,7 +89,8 @@ PLAYS: dict[str, Plays] = {
     "harmony": lambda s, p, pc: p.named or s.energy >= 0.42 or "pad" not in pc.roles()
                                 or (s.kind == "intro" and pc.style.comp in ("ballad", "arpeggio")),
     "arp": lambda s, p, pc: p.named or s.energy >= 0.5 or s.kind == "build"
-                            or (s.kind in ("intro", "bridge") and pc.style.arp in ("sparkle", "up16", "ostinato16", "bell")),
+                            or (s.kind in ("intro", "bridge") and pc.style.form != "build_drop"  # breakdowns are bare
+                                and pc.style.arp in ("sparkle", "up16", "ostinato16", "bell")),
     "bass": lambda s, p, pc: p.named or s.energy >= 0.4 or not ({"pad", "harmony"} & pc.roles()),
     "percussion": lambda s, p, pc: p.named or p.featured or s.energy >= 0.6 or s.kind in ("intro", "build"),
 }
@@ -284,7 +285,7 @@ def _plan(brief: Brief, seed: int) -> Piece:
     # bars: the music fills the duration less a release tail; a loop fills it exactly
     tail = 0.0 if loop else min(2.0, max(0.6, duration * 0.1))
     bar_seconds = bar_beats * 60.0 / bpm
-    total_bars = max(1, int(round((duration - tail) / bar_seconds)))
+    total_bars = fit_bars(style.form, max(1, int(round((duration - tail) / bar_seconds))), loop)
     if loop and "bpm" not in brief.explicit:
         bpm = total_bars * bar_beats * 60.0 / duration
     phrase_bars = progression_bars(style, key)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-__all__ = ["SectionPlan", "plan_form"]
+__all__ = ["SectionPlan", "fit_bars", "plan_form"]
 
 #: Section kinds: "intro", "A" (verse / strain / theme), "B" (chorus / drop / hook), "bridge" (bridge /
 #: breakdown / solo), "build", "outro", "end" (the closing bar).
@@ -80,7 +80,7 @@ def _body(form: str, available: int, phrase: int, rng: random.Random) -> tuple[i
     if form == "build_drop":
         return _build_drop(available)
     if form == "blues12":
-        chorus = 12 if available >= 12 else 8 if available >= 8 else max(available, 1)
+        chorus = 12 if available >= 12 else 8 if available >= 8 else max(available, 1)  # see fit_bars
         count = max(available // chorus, 1)
         intro, outro = _split_edges(available - chorus * count, allow_outro=True)
         kinds = ["A"] + ["B"] * max(count - 2, 0) + (["A"] if count >= 2 else [])
@@ -145,6 +145,15 @@ def _build_drop(available: int) -> tuple[int, list[tuple[str, int]], int]:
     return intro, plan, outro
 
 
+def fit_bars(form: str, bars: int, loop: bool) -> int:
+    """The bar count nearest ``bars`` that the form can fill with whole phrases where it has a fixed length: a
+    blues is never shorter than its eight bars (plus the closing bar), a 12-bar chorus is not cut to ten."""
+    closing = 0 if loop else 1
+    if form == "blues12" and 3 <= bars < 12 + closing:
+        return 8 + closing if bars < 11 + closing else 12 + closing
+    return bars
+
+
 def plan_form(total_bars: int, phrase_bars: int, loop: bool, arc: str, rng: random.Random,
               form: str = "verse_chorus") -> list[SectionPlan]:
     """Lay ``total_bars`` out in sections of whole phrases of ``form``. ``arc`` is "arc" (build and release),
@@ -169,11 +178,16 @@ def plan_form(total_bars: int, phrase_bars: int, loop: bool, arc: str, rng: rand
     sections: list[SectionPlan] = []
     seen: dict[str, int] = {}
     bar = body_index = 0
+    def occurrence_of(kind: str) -> int:
+        return seen.get(kind, 0)
+
     for kind, bars in merged:
         energy = _ENERGY[kind]
         if kind in ("A", "B", "bridge", "build"):
             progress = body_index / max(body_total - 1, 1)
             body_index += 1
+            if form == "aaba" and kind == "A":  # the first head states the tune, the last one is the climax
+                energy = 0.45 if occurrence_of(kind) == 0 else 0.75 if body_index == body_total else energy
             if form == "build_drop":
                 energy = {"A": 0.95, "B": 0.95, "bridge": 0.3, "build": 0.6}[kind] + 0.04 * progress
             elif arc == "build":
@@ -185,7 +199,7 @@ def plan_form(total_bars: int, phrase_bars: int, loop: bool, arc: str, rng: rand
             else:
                 energy += 0.08 * progress  # later choruses lift a little higher
             energy += rng.uniform(-0.03, 0.03)
-        occurrence = seen.get(kind, 0)
+        occurrence = occurrence_of(kind)
         seen[kind] = occurrence + 1
         name = names[kind]
         sections.append(SectionPlan(kind, name, bar, bars, min(max(energy, 0.1), 1.0), occurrence))
