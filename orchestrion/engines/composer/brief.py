@@ -41,7 +41,8 @@ class Brief:
     swing: float | None = None
     #: Arrangement hints: "solo", "small", "build", "flat", "fade".
     hints: frozenset[str] = frozenset()
-    #: A stable number drawn from the prompt's text, for choices the words leave open.
+    #: A stable number drawn from the prompt's text: with the seed it seeds the composer's choices, so two prompts
+    #: with one seed differ. It decides nothing the words state.
     variation: int = 0
     #: Which fields the user stated rather than the interpreter guessed: "bpm", "key", "mode", "metre", ...
     #: ("tempo" when a tempo word such as "allegro" set the BPM).

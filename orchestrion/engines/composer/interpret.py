@@ -125,8 +125,7 @@ def _tempo(ask: _Ask) -> None:
             ask.explicit.add("tempo")
         else:
             nudge = sum(m.sense.tempo for m in ask.positive if m.sense.tempo is not None)
-            variation = ask.fields["variation"]
-            position = 0.5 + 0.6 * (ask.fields["energy"] - spec.energy) + nudge + ((variation >> 8) % 21 - 10) / 100.0
+            position = 0.5 + 0.6 * (ask.fields["energy"] - spec.energy) + nudge  # the seed spreads it (variation.py)
             position = min(max(position, 0.0), 1.0)
             low, high = spec.tempo
             factor = 1.5 if compound and spec.compound else 1.0  # the style counts its own metre's beat
@@ -154,9 +153,8 @@ def _key(ask: _Ask) -> None:
             mode = spec.mode  # the style's usual mode unless the words are clearly happy or sad
         else:
             mode = "major" if ask.fields["valence"] >= 0.0 else "minor"
-    if tonic is None:
-        choices = _KEYS_BY_MODE["minor" if mode not in ("major", "lydian", "mixolydian") else "major"]
-        tonic = choices[(ask.fields["variation"] >> 4) % len(choices)]
+    if tonic is None:  # a placeholder: the seed draws the key the prompt left open (variation.py)
+        tonic = _KEYS_BY_MODE["minor" if mode not in ("major", "lydian", "mixolydian") else "major"][0]
     ask.fields.update(tonic=tonic, mode=mode)
 
 
@@ -263,7 +261,8 @@ def interpret(prompt: str, negative_prompt: str = "", overrides: Mapping[str, An
     read(prompt, reading, negate_all=False)
     read(negative_prompt, reading, negate_all=True)
     ask = _Ask(prompt, fold(prompt), reading, overrides or {})
-    # a stable number drawn from the prompt's text, for the choices its words leave open
+    # a stable number drawn from the prompt's text: it seeds the composer's choices with the request's seed, so two
+    # prompts with one seed differ (it decides nothing the words state)
     ask.fields["variation"] = zlib.crc32(prompt.strip().lower().encode("utf-8", "replace"))
     for step in _STEPS:
         step(ask)
