@@ -265,7 +265,7 @@ def _percussion(part: Part, piece: Piece) -> list[Event]:
 
 
 def _fx(part: Part, piece: Piece) -> list[Event]:
-    return fx_part(part, piece.sections, piece.harmony, piece.bar_beats, piece.rng(part.name))
+    return fx_part(part, piece.sections, piece.harmony, piece.bar_beats, piece.bpm, piece.rng(part.name))
 
 
 Writer = Callable[[Part, Piece], list[Event]]

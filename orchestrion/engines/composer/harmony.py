@@ -468,6 +468,8 @@ def _bass_line(bars: list[_Bar], sections: list[SectionPlan], style: Style, key:
     """Choose each chord's bass: roots where the style wants them; elsewhere inversions that make the bass step
     (``I V6 vi``), passing notes between roots a third apart, pedals under intros and builds."""
     inversions = _allows_inversions(style)
+    # choirs, church and classical writing take first inversions more readily than a band's bass player does
+    third_cost = -0.4 if style.family in ("soul", "classical") else -0.25
     slots: list[tuple[int, _Slot]] = [(i, s) for i, bar in enumerate(bars) for s in bar.slots]
     if not inversions:
         for _, slot in slots:
@@ -501,7 +503,7 @@ def _bass_line(bars: list[_Bar], sections: list[SectionPlan], style: Style, key:
             continue
         following = slots[n + 1][1].chord().root
         options = [(chord.root, _root_motion(previous, chord.root))]
-        for pc, base in ((chord.third, -0.25), (chord.fifth, 0.45), (pcs[3] if len(pcs) > 3 else None, 0.3)):
+        for pc, base in ((chord.third, third_cost), (chord.fifth, 0.45), (pcs[3] if len(pcs) > 3 else None, 0.3)):
             if pc is None:
                 continue
             into = _interval(previous, pc)

@@ -60,16 +60,20 @@ def pitched_percussion(part: "Part", sections: list[SectionPlan], harmony: list[
     return [e for e in events if e[0] >= 0.0]
 
 
-def fx_part(part: "Part", sections: list[SectionPlan], harmony: list[BarHarmony], bar_beats: float,
+def fx_part(part: "Part", sections: list[SectionPlan], harmony: list[BarHarmony], bar_beats: float, bpm: float,
             rng: random.Random) -> list[Event]:
     pitch = fold_into_range(60, part.low, part.high)
     events: list[Event] = []
-    if part.instrument.id == "reverse_cymbal" and not part.named:
+    if part.instrument.id == "reverse_cymbal":  # a swell belongs on the downbeat it leads into
+        swell = min(bar_beats, 1.4 * bpm / 60.0)  # the General MIDI sample swells for about 1.4 seconds
+        if part.named:  # asked for: a swell into every bar
+            total = sum(s.bars for s in sections)
+            return [(bar * bar_beats - swell, swell, pitch, 0.95) for bar in range(1, total)]
         for previous, section in zip(sections, sections[1:]):
             rising = section.energy > previous.energy + 0.2
             if section.name == "drop" or (rising and previous.kind == "build"):
                 start = section.start_bar * bar_beats
-                events.append((start - bar_beats, bar_beats, pitch, 1.0))  # swells into the downbeat
+                events.append((start - swell, swell, pitch, 1.0))
         return [e for e in events if e[0] >= 0.0]
     for section in sections:
         if section.kind == "end":
