@@ -152,6 +152,7 @@ def _comp(part: Part, piece: Piece) -> list[Event]:
                     pitch = target[min(voicing.index(pitch), len(target) - 1)]
             if segments[1:] and offset < segments[1][0] < offset + duration:
                 duration = segments[1][0] - offset  # a held chord gives way to the next
+            duration = min(duration, piece.bar_beats - offset)  # nor rings over the next bar's chord
             events.append((bar * piece.bar_beats + offset, duration, pitch, accent))
     return events
 

@@ -66,9 +66,11 @@ def fx_part(part: "Part", sections: list[SectionPlan], harmony: list[BarHarmony]
     events: list[Event] = []
     if part.instrument.id == "reverse_cymbal":  # a swell belongs on the downbeat it leads into
         swell = min(bar_beats, 1.4 * bpm / 60.0)  # the General MIDI sample swells for about 1.4 seconds
-        if part.named:  # asked for: a swell into every bar
+        if part.named:  # asked for: a swell into every bar line (every half bar where a bar is long)
             total = sum(s.bars for s in sections)
-            return [(bar * bar_beats - swell, swell, pitch, 0.95) for bar in range(1, total)]
+            step = bar_beats / 2 if bar_beats / 2 >= swell else bar_beats
+            count = int(round(total * bar_beats / step))
+            return [(k * step - swell, swell, pitch, 0.95) for k in range(1, count)]
         for previous, section in zip(sections, sections[1:]):
             rising = section.energy > previous.energy + 0.2
             if section.name == "drop" or (rising and previous.kind == "build"):
