@@ -262,7 +262,8 @@ def _hand(part: Part, piece: Piece) -> list[Event]:
 
 def _percussion(part: Part, piece: Piece) -> list[Event]:
     plays = [_plays(part, piece.section_of_bar[bar], piece) for bar in range(piece.total_bars)]
-    return pitched_percussion(part, piece.sections, piece.harmony, piece.bar_beats, plays, piece.rng(part.name))
+    return pitched_percussion(part, piece.sections, piece.harmony, piece.bar_beats, plays, piece.rng(part.name),
+                              stingers=piece.style.form == "through")
 
 
 def _fx(part: Part, piece: Piece) -> list[Event]:

@@ -187,7 +187,8 @@ def role_level_db(score: Score, track: Track) -> float:
     if track.featured:
         level = max(level, 0.0)
     elif track.named:
-        level = max(level, NAMED_FLOOR_DB)
+        # a named sound effect's swells and fades read under their peak: it sits a little higher to be heard
+        level = max(level, NAMED_FLOOR_DB + (1.0 if role == "fx" else 0.0))
     return min(level, 0.0) if role != "melody" else level
 
 

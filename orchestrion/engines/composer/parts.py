@@ -9,6 +9,7 @@ ring. Both return ``(start, duration, pitch, accent)`` events in beats from the 
 
 from __future__ import annotations
 
+import math
 import random
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,8 @@ Event = tuple[float, float, int, float]
 
 
 def pitched_percussion(part: "Part", sections: list[SectionPlan], harmony: list[BarHarmony], bar_beats: float,
-                       plays: list[bool], rng: random.Random) -> list[Event]:
+                       plays: list[bool], rng: random.Random, *, stingers: bool = False) -> list[Event]:
+    """With ``stingers`` (a through-composed cue: horror, ambient) the drum only marks where sections begin."""
     timpani = part.instrument.id == "timpani"
     section_of_bar = [s for s in sections for _ in range(s.bars)]
     events: list[Event] = []
@@ -38,6 +40,10 @@ def pitched_percussion(part: "Part", sections: list[SectionPlan], harmony: list[
         root = fold_into_range(h.chord.root, part.low, part.high)
         pitch = root if abs(root - tonic) in (0, 5, 7, 12) else tonic
         last_of_section = bar == section.start_bar + section.bars - 1
+        if stingers and section.kind != "end" and not part.named:
+            if bar == section.start_bar:
+                events.append((t, 2.0, pitch, 1.2))
+            continue
         if section.kind == "end":
             if timpani:  # a roll swelling into the final stroke
                 count = int(bar_beats * 4)
@@ -66,11 +72,11 @@ def fx_part(part: "Part", sections: list[SectionPlan], harmony: list[BarHarmony]
     events: list[Event] = []
     if part.instrument.id == "reverse_cymbal":  # a swell belongs on the downbeat it leads into
         swell = min(bar_beats, 1.4 * bpm / 60.0)  # the General MIDI sample swells for about 1.4 seconds
-        if part.named:  # asked for: a swell into every bar line (every half bar where a bar is long)
-            total = sum(s.bars for s in sections)
-            step = bar_beats / 2 if bar_beats / 2 >= swell else bar_beats
-            count = int(round(total * bar_beats / step))
-            return [(k * step - swell, swell, pitch, 0.95) for k in range(1, count)]
+        if part.named:  # asked for: a swell into every bar line, or every few beats when the bars are few
+            length = sum(s.bars for s in sections) * bar_beats
+            step = bar_beats if length / bar_beats >= 9 else max(float(int(length / 9)), math.ceil(swell))
+            return [(k * step - swell, swell, pitch, 0.95) for k in range(1, int(length / step) + 1)
+                    if k * step < length]
         for previous, section in zip(sections, sections[1:]):
             rising = section.energy > previous.energy + 0.2
             if section.name == "drop" or (rising and previous.kind == "build"):
