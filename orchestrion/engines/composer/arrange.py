@@ -20,7 +20,7 @@ from .brief import Brief
 from .instruments import INSTRUMENTS, PERCUSSION, Instrument
 from .styles import Style
 
-__all__ = ["Part", "ROLES", "choose_ensemble", "register_for"]
+__all__ = ["Part", "ROLES", "ROLE_VOLUME", "choose_ensemble", "register_for"]
 
 ROLES = ("melody", "counter", "doubling", "harmony", "pad", "arp", "bass", "percussion", "fx", "hand", "drums")
 #: Roles that may hold more than one part (a named instrument joins rather than replaces a named one).
@@ -34,6 +34,8 @@ _MIX = {  # role: (pan, volume, reverb factor, chorus)
     "bass": (0.0, 0.85, 0.3, 0.0), "percussion": (-0.2, 0.8, 0.9, 0.0), "fx": (0.25, 0.6, 1.2, 0.0),
     "hand": (0.35, 0.72, 0.6, 0.0), "drums": (0.0, 0.85, 0.5, 0.0),
 }
+#: The volume (CC7) each role gets by habit; the mix reads a part's volume against it as a fader move of its own.
+ROLE_VOLUME = {role: mix[1] for role, mix in _MIX.items()}
 _REGISTER = {
     "melody": (62, 86), "counter": (55, 76), "doubling": (67, 91), "harmony": (52, 74), "pad": (48, 72),
     "arp": (60, 86), "bass": (31, 50), "percussion": (40, 57), "fx": (48, 84), "hand": (27, 87), "drums": (27, 87),

@@ -56,6 +56,9 @@ class Piece:
     harmony: list[BarHarmony]
     parts: list[Part]
     section_of_bar: list[SectionPlan] = field(default_factory=list)
+    #: Written once and shared: the tune (the doubling and the counter-lines read it) and the drum bars.
+    _tune: list[Event] | None = field(default=None, repr=False)
+    _drum_bars: list[DrumBar] | None = field(default=None, repr=False)
 
     @property
     def total_bars(self) -> int:
@@ -195,10 +198,17 @@ def _bass(part: Part, piece: Piece) -> list[Event]:
     return events
 
 
+def _tune(piece: Piece, fallback: Part) -> list[Event]:
+    """The melody part's tune (the first part asking's register when the piece has no melody part)."""
+    if piece._tune is None:
+        source = next((p for p in piece.parts if p.role == "melody"), fallback)
+        piece._tune = write_melody(source.low, source.high, piece.sections, piece.harmony, piece.style,
+                                   piece.bar_beats, piece.compound, piece.phrase_bars, piece.rng("melody"))
+    return piece._tune
+
+
 def _melody(part: Part, piece: Piece) -> list[Event]:
-    source = next((p for p in piece.parts if p.role == "melody"), part)
-    events = write_melody(source.low, source.high, piece.sections, piece.harmony, piece.style, piece.bar_beats,
-                          piece.compound, piece.phrase_bars, piece.rng("melody"))
+    events = _tune(piece, part)
     if part.role != "doubling":
         return events
     return [(t, d, p + 12 if p + 12 <= part.high else p, a * 0.9) for t, d, p, a in events
@@ -206,7 +216,7 @@ def _melody(part: Part, piece: Piece) -> list[Event]:
 
 
 def _counter(part: Part, piece: Piece) -> list[Event]:
-    tune = _melody(next((p for p in piece.parts if p.role == "melody"), part), piece)
+    tune = _tune(piece, part)
     events = write_counter(part.low, part.high, piece.sections, piece.harmony, piece.style, piece.bar_beats,
                            piece.rng(part.name), melody=tune)
     events = [e for e in events
@@ -232,6 +242,8 @@ def _into(pitch: int, low: int, high: int) -> int:
 
 
 def _drum_bars(piece: Piece) -> list[DrumBar]:
+    if piece._drum_bars is not None:
+        return piece._drum_bars
     bars = []
     for bar in range(piece.total_bars):
         section = piece.section_of_bar[bar]
@@ -245,6 +257,7 @@ def _drum_bars(piece: Piece) -> list[DrumBar]:
             next_section=next_section, next_energy=None if following is None else following.energy,
             final=section.kind == "end" and bar == piece.total_bars - 1,
         ))
+    piece._drum_bars = bars
     return bars
 
 

@@ -29,7 +29,8 @@ __all__ = ["MAX_BPM", "MAX_DURATION", "MIN_BPM", "MIN_DURATION", "interpret", "p
 MAX_PROMPT_CHARS = 5000
 #: Most named instruments given a part of their own; more are read but only the first eight are arranged.
 MAX_NAMED = 8
-_KEYS_BY_MODE = {"major": (0, 7, 2, 9, 4, 5, 10, 3), "minor": (9, 4, 2, 7, 0, 5, 11, 6)}
+#: The tonic a brief holds until the seed draws the key the prompt left open (C major, A minor).
+_PLACEHOLDER_TONIC = {"major": 0, "minor": 9}
 #: Families whose beat is the genre: a calm word does not take their kit away.
 _BEAT_FAMILIES = frozenset({"electronic", "urban", "latin", "african"})
 
@@ -154,7 +155,7 @@ def _key(ask: _Ask) -> None:
         else:
             mode = "major" if ask.fields["valence"] >= 0.0 else "minor"
     if tonic is None:  # a placeholder: the seed draws the key the prompt left open (variation.py)
-        tonic = _KEYS_BY_MODE["minor" if mode not in ("major", "lydian", "mixolydian") else "major"][0]
+        tonic = _PLACEHOLDER_TONIC["minor" if mode not in ("major", "lydian", "mixolydian") else "major"]
     ask.fields.update(tonic=tonic, mode=mode)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .score import Score, Track
+from .arrange import ROLE_VOLUME
 from .calibrate import LEVEL_SECONDS, LEVEL_VELOCITIES, LEVEL_VELOCITY, LEVEL_WINDOW, Patch, PatchLevel
 from .soundfont import SAMPLE_RATE, SoundFont
 
@@ -55,12 +56,8 @@ for _names, _levels in (
 ):
     for _name in _names:
         _STYLE_LEVEL_DB[_name] = _levels
-#: The volume (CC7) the arrangement gives each role by habit: a track's volume away from it is a fader move of its
-#: own, of at most _TRIM_DB either way (the balance is the mix's; the arrangement nudges it).
-_ROLE_VOLUME = {
-    "melody": 0.85, "counter": 0.72, "doubling": 0.55, "harmony": 0.68, "pad": 0.6, "arp": 0.58, "bass": 0.85,
-    "percussion": 0.8, "hand": 0.72, "drums": 0.85, "fx": 0.6,
-}
+#: A track's volume away from its role's habit (:data:`.arrange.ROLE_VOLUME`) is a fader move of its own, of at
+#: most this many dB either way: the balance is the mix's, the arrangement nudges it.
 _TRIM_DB = 3.0
 #: Reverb send range (CC91) per role before the room's scale: close lead, distant pads, dry low end.
 _DEPTH = {
@@ -182,7 +179,7 @@ def role_level_db(score: Score, track: Track) -> float:
     never under :data:`NAMED_FLOOR_DB` for an instrument the prompt named (the lead's level if featured)."""
     role = _role(track)
     level = _STYLE_LEVEL_DB.get(score.style, {}).get(role, _ROLE_LEVEL_DB[role])
-    trim = 40 * math.log10(max(track.volume, 1e-3) / _ROLE_VOLUME[role])
+    trim = 40 * math.log10(max(track.volume, 1e-3) / ROLE_VOLUME[role])
     level += min(max(trim, -_TRIM_DB), _TRIM_DB)
     if track.featured:
         level = max(level, 0.0)

@@ -15,7 +15,7 @@ from typing import Callable
 
 from .theory import Chord, fold_into_range
 
-__all__ = ["ARP", "COMP", "arp_bar", "comp_bar", "pulses", "swing_offset"]
+__all__ = ["ARP", "COMP", "SINGLE_LINE", "arp_bar", "comp_bar", "pulses"]
 
 Event = tuple[float, float, int, float]
 Voicing = tuple[int, ...]
@@ -443,15 +443,3 @@ def arp_bar(pattern: str, voicing: Voicing, chord: Chord, bar_beats: float, low:
     tones = [p for p in tones if low <= p <= high] or list(voicing)
     figure = ARP.get(pattern, ARP["up8"])
     return [ev for ev in figure(tones, bar_beats, bar_index, rng) if ev[0] < bar_beats]
-
-
-def swing_offset(beat: float, ratio: float, unit: float) -> float:
-    """Where a straight ``beat`` falls under swing: the second ``unit`` of each pair moves to ``ratio`` of it."""
-    if ratio <= 0.5:
-        return beat
-    pair = 2.0 * unit
-    base = (beat // pair) * pair
-    within = beat - base
-    if abs(within - unit) < 1e-6:
-        return base + pair * ratio
-    return beat
