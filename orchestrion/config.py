@@ -22,15 +22,18 @@ This module owns parsing and validation only; it imports nothing heavy.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-__all__ = ["ConfigError", "ModelConfig", "Settings", "load_settings"]
+__all__ = ["CREDIT_SECONDS", "ConfigError", "ModelConfig", "Settings", "load_settings"]
 
 ENV_PREFIX = "ORCHESTRION_"
+#: Audio seconds one model credit pays for: a hosted-length track (30 s) costs the model's ``credits``.
+CREDIT_SECONDS = 30.0
 DEFAULT_MODELS: dict[str, dict[str, Any]] = {"orchestrion/composer": {"engine": "composer"}}
 DEFAULT_ALIASES: dict[str, str] = {"google/lyria2": "orchestrion/composer"}
 
@@ -45,10 +48,19 @@ class ModelConfig:
 
     id: str
     engine: str
-    #: Credits charged when a generation is created (refunded if it ends in ``error``).
+    #: The model's rate: credits per :data:`CREDIT_SECONDS` of audio made. A generation is charged
+    #: :meth:`cost` when it is created, and refunded in full if its audio is not delivered.
     credits: int = 1
     #: Engine options from the TOML table (``source``, ``max_batch``, ``device`` ...), passed to the engine as-is.
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    def cost(self, audio_seconds: float) -> int:
+        """Credits for ``audio_seconds`` of audio in all (samples × seconds each): the rate per
+        :data:`CREDIT_SECONDS`, rounded up to a whole credit. One 30 s track costs ``credits``; four 300 s tracks
+        cost 40 times that."""
+        if self.credits == 0 or audio_seconds <= 0:
+            return 0
+        return max(1, math.ceil(self.credits * audio_seconds / CREDIT_SECONDS - 1e-9))
 
     @property
     def short_name(self) -> str:
@@ -92,6 +104,18 @@ class Settings:
     rate_limit_per_minute: int = 0
     #: Generations one key may have queued or generating at once, across all processes (0: no limit).
     max_active_per_key: int = 0
+    #: Most audio one request may ask for, samples × seconds (larger requests answer 400).
+    max_request_audio_seconds: float = 1200.0
+    #: Budget of audio seconds one key may have queued or generating at once (0: no limit; a breach answers 429).
+    max_queued_audio_seconds_per_key: float = 3600.0
+    #: Budget of stored bytes (finished generations not yet swept) per key (0: no limit; a breach answers 429).
+    max_stored_bytes_per_key: int = 10 * 1024**3
+    #: Largest answer of the Vertex-style ``:predict`` route, in base64 bytes (larger asks answer 413).
+    max_vertex_response_bytes: int = 48 * 1024**2
+    #: A client must send a request's headers within this many seconds of starting it, and its body within this
+    #: many seconds of its headers; slower connections are answered 408 and closed.
+    header_timeout_seconds: float = 30.0
+    body_timeout_seconds: float = 30.0
     #: Seconds between keep-alive comments on the server-sent events stream.
     sse_keepalive_seconds: float = 15.0
     #: Key of webhook signatures (``whsec_`` + base64); read from ``<data_dir>/webhook.key`` (created on first use)
@@ -158,6 +182,12 @@ _FIELD_TYPES: dict[str, type] = {
     "vertex_model": str,
     "rate_limit_per_minute": int,
     "max_active_per_key": int,
+    "max_request_audio_seconds": float,
+    "max_queued_audio_seconds_per_key": float,
+    "max_stored_bytes_per_key": int,
+    "max_vertex_response_bytes": int,
+    "header_timeout_seconds": float,
+    "body_timeout_seconds": float,
     "sse_keepalive_seconds": float,
     "webhook_secret": str,
     "webhook_allowed_networks": str,
@@ -169,7 +199,9 @@ _FIELD_TYPES: dict[str, type] = {
 
 #: Settings below these values cannot work (a zero lease expires at once; zero attempts never run a job).
 _MINIMUMS: dict[str, float] = {"lease_seconds": 1, "max_attempts": 1, "url_ttl_seconds": 1, "max_body_bytes": 1024,
-                               "max_queued_per_key": 1, "max_queued_total": 1}
+                               "max_queued_per_key": 1, "max_queued_total": 1,
+                               "max_request_audio_seconds": 1, "max_vertex_response_bytes": 1024,
+                               "header_timeout_seconds": 0.1, "body_timeout_seconds": 0.1}
 
 
 def _coerce(name: str, raw: Any, source: str) -> Any:

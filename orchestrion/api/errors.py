@@ -14,13 +14,13 @@ the answer still carries the request id)::
     ├── Gone                       410     a signed link whose file was deleted (or swept by retention)
     ├── PayloadTooLarge            413     body over ``max_body_bytes``
     ├── RangeNotSatisfiable        416     a Range past the end of a file
-    ├── TooManyRequests            429     too many queued or active jobs, or requests per minute (Retry-After,
-    │                                      RateLimit-*)
+    ├── TooManyRequests            429     too many queued or active jobs, a budget of queued audio or stored
+    │                                      bytes spent, or requests per minute (Retry-After, RateLimit-*)
     ├── ServiceUnavailable         503     queue full, store unreachable, not ready, engine unavailable
     └── GatewayTimeout             504     a synchronous (Vertex-style) generation did not finish in time
 
 Store errors map as: ``QuotaExceeded`` → 403, ``IdempotencyConflict`` → 409, ``TooManyQueued`` and
-``TooManyActive`` → 429, ``QueueFull`` and ``StoreUnavailable`` → 503.
+``TooManyActive`` and ``BudgetExceeded`` → 429, ``QueueFull`` and ``StoreUnavailable`` → 503.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from ..jobs.store import (
+    BudgetExceeded,
     IdempotencyConflict,
     QueueFull,
     QuotaExceeded,
@@ -70,6 +71,8 @@ RETRY_AFTER_TOO_MANY_QUEUED = 10
 RETRY_AFTER_QUEUE_FULL = 30
 RETRY_AFTER_STORE_UNAVAILABLE = 2
 RETRY_AFTER_TOO_MANY_ACTIVE = 5
+#: A budget of queued audio frees as the key's work runs; one of stored bytes only as retention sweeps.
+RETRY_AFTER_BUDGET = {"queued_audio_seconds": 30, "stored_bytes": 3600}
 
 
 class ApiError(Exception):
@@ -279,6 +282,9 @@ def install_error_handlers(app: FastAPI) -> None:
                 {"Retry-After": str(RETRY_AFTER_TOO_MANY_ACTIVE), "RateLimit-Limit": str(exc.limit),
                  "RateLimit-Remaining": "0", "RateLimit-Reset": str(RETRY_AFTER_TOO_MANY_ACTIVE)},
             )
+        if isinstance(exc, BudgetExceeded):
+            retry = RETRY_AFTER_BUDGET.get(exc.budget, RETRY_AFTER_TOO_MANY_QUEUED)
+            return _respond(request, 429, str(exc), {"Retry-After": str(retry), "X-Budget": exc.budget})
         if isinstance(exc, TooManyQueued):
             return _respond(
                 request,

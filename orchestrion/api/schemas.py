@@ -108,12 +108,24 @@ class GenerateAudioRequest(BaseModel):
         return value
 
 
+class Usage(BaseModel):
+    credits_used: int = Field(description="Credits charged (refunded, and then 0, when the audio is not delivered).")
+    audio_seconds: float | None = Field(
+        default=None, description="Audio seconds charged for, all samples together (see /v1/models for the rate).")
+
+
+class Meta(BaseModel):
+    usage: Usage
+
+
 class GenerationCreated(BaseModel):
     id: str = Field(description='"<uuid4>:<model short name>"')
     status: Literal["queued"]
     model: str
     seed: int
     created_at: str
+    meta: Meta | None = Field(default=None, description="What the generation costs (extension).")
+    seeds: list[int] | None = Field(default=None, description="The seed of each sample (sample_count > 1).")
 
 
 class AudioFileOut(BaseModel):
@@ -130,14 +142,6 @@ class NamedFileOut(AudioFileOut):
 class GenerationError(BaseModel):
     name: str
     message: str
-
-
-class Usage(BaseModel):
-    credits_used: int
-
-
-class Meta(BaseModel):
-    usage: Usage
 
 
 class SampleOut(BaseModel):
@@ -253,7 +257,9 @@ class ModelOut(BaseModel):
     alias_of: str | None
     available: bool
     unavailable_reason: str | None = None
-    credits: int
+    credits: int = Field(description="The rate: credits per `credit_seconds` of audio. A generation costs "
+                                     "ceil(credits × samples × seconds / credit_seconds).")
+    credit_seconds: float = Field(description="Audio seconds one `credits` pays for (30: one hosted-length track).")
 
 
 class ModelList(BaseModel):

@@ -121,6 +121,11 @@ class Engine(abc.ABC):
                 "duration", f"must be between {self.min_duration:g} and {self.max_duration:g} seconds"
             )
 
+    def audio_seconds(self, request: GenerationRequest) -> float:
+        """Seconds of audio this engine will make for ``request`` (what it is charged by). Must be cheap; an engine
+        that reads a length from the prompt says so here."""
+        return float(request.duration)
+
     def describe(self) -> dict[str, Any]:
         """What `/v1/models` shows about this engine beyond its name."""
         return {"max_batch": self.max_batch, "max_duration": self.max_duration}

@@ -6,6 +6,7 @@ PostgreSQL scaled out). Must not touch HTTP or engines.
 
 from .models import ApiKey, FileRef, Job, JobStatus, NewJob, WebhookDelivery
 from .store import (
+    BudgetExceeded,
     IdempotencyConflict,
     JobStore,
     QueueFull,
@@ -18,6 +19,7 @@ from .store import (
 
 __all__ = [
     "ApiKey",
+    "BudgetExceeded",
     "FileRef",
     "IdempotencyConflict",
     "Job",

@@ -67,6 +67,8 @@ class NewJob:
     params: dict[str, Any]  #: prompt, negative_prompt, seed, duration and further validated parameters
     credits: int
     max_attempts: int
+    #: Seconds of audio the job will make, all samples together: what the per-key budget of queued work counts.
+    work_seconds: float = 0.0
     #: Where to announce ``webhook_events`` (extension); ``None``: no webhook.
     webhook_url: str | None = None
     webhook_events: tuple[str, ...] = WEBHOOK_EVENTS
@@ -97,6 +99,8 @@ class Job:
     error_message: str | None = None
     files: tuple[FileRef, ...] = ()
     credits_used: int = 0
+    #: Seconds of audio the job was asked to make, all samples together (0 for jobs stored before it was kept).
+    work_seconds: float = 0.0
     #: Seconds of audio produced and seconds the engine ran, for the real-time-factor metric.
     audio_seconds: float | None = None
     engine_seconds: float | None = None

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from .models import ApiKey, FileRef, Job, JobStatus, NewJob, WebhookDelivery
 
 __all__ = [
+    "BudgetExceeded",
     "IdempotencyConflict",
     "JobStore",
     "QueueFull",
@@ -55,6 +56,19 @@ class TooManyActive(TooManyQueued):
         self.active = active
 
 
+class BudgetExceeded(TooManyQueued):
+    """Creating the job would take its key past one of its budgets (429): ``budget`` names which one,
+    ``"queued_audio_seconds"`` (audio seconds queued or generating, this job's included) or ``"stored_bytes"``
+    (bytes of the key's finished generations still stored). ``limit`` is the budget and ``used`` what the key holds
+    now, without this job."""
+
+    def __init__(self, message: str, *, budget: str, limit: float, used: float) -> None:
+        super().__init__(message)
+        self.budget = budget
+        self.limit = limit
+        self.used = used
+
+
 class QuotaExceeded(StoreError):
     """Creating the job would take the key past its credit quota (403)."""
 
@@ -89,12 +103,17 @@ class JobStore(abc.ABC):
         max_queued_per_key: int,
         max_queued_total: int,
         max_active_per_key: int | None = None,
+        max_queued_seconds_per_key: float | None = None,
+        max_stored_bytes_per_key: int | None = None,
         idempotency_seconds: float = IDEMPOTENCY_SECONDS,
     ) -> Job:
         """Insert a queued job and charge ``job.credits`` to its key, atomically.
 
         Raises :class:`QueueFull`, :class:`TooManyQueued`, :class:`TooManyActive` (``max_active_per_key`` jobs of
-        the key queued or generating) or :class:`QuotaExceeded` and then changes nothing.
+        the key queued or generating), :class:`BudgetExceeded` (the key's queued and generating ``work_seconds``
+        plus this job's would pass ``max_queued_seconds_per_key``, or its stored bytes already reach
+        ``max_stored_bytes_per_key``) or :class:`QuotaExceeded` and then changes nothing. ``None`` budgets are
+        not checked.
 
         With ``job.idempotency_key`` set: if the key created a job under that idempotency key within
         ``idempotency_seconds``, that job is returned (nothing is created or charged; compare the returned id with
@@ -108,13 +127,25 @@ class JobStore(abc.ABC):
 
     @abc.abstractmethod
     def queue_position(self, job: Job) -> int | None:
-        """Jobs ahead of a queued ``job`` for the same engine model (0 = next); ``None`` if not queued."""
+        """Jobs ahead of a queued ``job`` for the same engine model in the fair order of :meth:`claim_jobs`
+        (0 = next), were no other job to arrive; ``None`` if not queued."""
 
     @abc.abstractmethod
     def cancel_job(self, job_id: str, key_id: str | None = None) -> tuple[Job, bool] | None:
         """Cancel a queued or generating job: it ends ``canceled``, its credits are refunded and its lease is void
         (the worker's heartbeats and completion then answer ``False``). Returns ``(job as it is now, changed)``;
         ``changed`` is ``False`` when the job had already ended. ``None`` if unknown (or another key's)."""
+
+    @abc.abstractmethod
+    def refund_job(self, job_id: str, key_id: str | None = None) -> Job | None:
+        """Refund whatever ``job`` is still charged (its ``credits_used`` go back to its key and become 0), in any
+        status: for a generation that completed but whose audio could not be delivered. Refunding twice refunds
+        once. ``None`` if unknown (or another key's)."""
+
+    @abc.abstractmethod
+    def stored_bytes(self, key_id: str) -> int:
+        """Bytes of the key's finished generations' files still stored (what ``max_stored_bytes_per_key``
+        counts): completing a job adds its files' sizes, deleting it takes them away."""
 
     @abc.abstractmethod
     def list_jobs(self, key_id: str, *, limit: int, after: str | None = None) -> tuple[list[Job], str | None]:
@@ -127,8 +158,12 @@ class JobStore(abc.ABC):
     def claim_jobs(
         self, worker_id: str, engine_models: Sequence[str], *, limit: int = 1, lease_seconds: float
     ) -> list[Job]:
-        """Lease up to ``limit`` oldest queued jobs of one engine model among ``engine_models``.
+        """Lease up to ``limit`` queued jobs of one engine model among ``engine_models``, fairly across keys.
 
+        Keys take turns (round-robin): the next job is the oldest queued job of the key, among those with queued
+        jobs for these models, whose last claim is the longest ago (a key never claimed before goes first; ties go
+        to the oldest job). So one key's backlog never holds another key's job back by more than one job per
+        key with work waiting. A batch of several jobs takes them in that same order, within one engine model.
         Claimed jobs become ``generating`` with ``attempts + 1``, ``lease_owner = worker_id`` and a lease that
         expires ``lease_seconds`` from now. Jobs of one call share one engine model (so they can form a batch).
         Expired leases are returned to the queue first (see :meth:`requeue_expired`).

@@ -109,6 +109,11 @@ class ComposerEngine(Engine):
             if value is not None and not isinstance(value, bool):
                 raise InvalidRequest(name, f"must be true or false, got {value!r}")
 
+    def audio_seconds(self, request: GenerationRequest) -> float:
+        """The length the composer will make: the client's duration, else one written in the prompt ("two
+        minutes"), else the style's usual length; within the engine's limits."""
+        return self._brief(request).duration
+
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "min_duration": self.min_duration, "sample_rate": 48_000,
                 "extras": ["score.mid", "stems/<instrument>"]}
@@ -151,10 +156,17 @@ class ComposerEngine(Engine):
             overrides["duration"] = float(params.get("duration", request.duration))
         return overrides
 
+    def _brief(self, request: GenerationRequest) -> Any:
+        """The prompt read into a brief, its length within the engine's limits."""
+        from .interpret import interpret
+
+        brief = interpret(request.prompt, request.negative_prompt, self._overrides(request))
+        duration = min(max(brief.duration, self.min_duration), self.max_duration)
+        return brief if duration == brief.duration else dataclasses.replace(brief, duration=duration)
+
     def _generate_one(self, request: GenerationRequest, report: Callable[[float], None]) -> GenerationResult:
         from .plan import plan
         from .compose import compose
-        from .interpret import interpret
         from .master import master
         from .midi import score_to_midi
         from .render import render
@@ -162,11 +174,7 @@ class ComposerEngine(Engine):
         from .theory import pitch_class_name
         from .variation import settle
 
-        brief = interpret(request.prompt, request.negative_prompt, self._overrides(request))
-        duration = min(max(brief.duration, self.min_duration), self.max_duration)
-        if duration != brief.duration:
-            brief = dataclasses.replace(brief, duration=duration)
-        brief = settle(brief, request.seed)  # the seed's key and tempo, so the brief reported is the one played
+        brief = settle(self._brief(request), request.seed)  # the seed's key and tempo, so the brief reported is the one played
         score = compose(brief, request.seed)
         report(0.1)
 
