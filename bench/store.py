@@ -6,7 +6,8 @@ Measures in-process, without HTTP: ``create_job`` with the queue already holding
 create target is p99 <= 10 ms on 2 cores), ``get_job`` (the API targets >= 2,000 polls/s per process),
 ``key_by_hash`` (every request), ``queue_position`` of the last queued job, ``claim_jobs`` and claim + complete.
 Then it measures ``create_job`` and ``get_job`` again while ``--writers`` spawned processes hammer the same file
-with claims, heartbeats and completions, as busy workers do.
+with claims, heartbeats and completions, as busy workers do. Last, fair claims (keys take turns) with the deep
+queue held by a few keys, and by as many keys as jobs: single claims, batches and ``queue_position``.
 """
 
 from __future__ import annotations
@@ -139,6 +140,27 @@ def main() -> None:
                     writer.join(30)
         _report("completion_stats", _timed(lambda: store.completion_stats([1, 5, 10, 30, 60, 120]), 20))
         print(f"completed jobs: {store.count_by_status()}")
+        store.close()
+    for keys in (5, args.queued):
+        _fair_claims(args.queued, keys, args.samples)
+
+
+def _fair_claims(queued: int, key_count: int, samples: int) -> None:
+    """Claims from ``queued`` jobs spread over ``key_count`` keys, on a fresh file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteJobStore(Path(tmp) / "fair.db")
+        store.migrate()
+        keys = _new_keys(store, key_count, "fair")
+        limits = {"max_queued_per_key": 10**9, "max_queued_total": 10**9}
+        last = None
+        for i in range(queued):
+            last = store.create_job(_new_job(keys[i % key_count].id), **limits)
+        print(f"-- fair claims, {queued} queued of {key_count} keys:")
+        _report("queue_position (last queued)", _timed(lambda: store.queue_position(last), max(1, samples // 4)))
+        _report("claim_jobs(limit=1)", _timed(
+            lambda: store.claim_jobs("w", [MODEL], limit=1, lease_seconds=30), samples))
+        _report("claim_jobs(limit=8)", _timed(
+            lambda: store.claim_jobs("w", [MODEL], limit=8, lease_seconds=30), max(1, samples // 8)))
         store.close()
 
 

@@ -12,6 +12,9 @@ Routes::
     GET    /files/<key>?expires=&signature=      signed file links (GET and HEAD, Range)
     GET  /v1/models   /health   /ready   /metrics
     GET  /openapi.json   /docs   /   /static/*
+
+``/docs`` is Swagger UI served from this package (``static/docs``: swagger-ui-dist's bundle, stylesheet and icon,
+with its licence), so it works on machines without internet access.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from .. import __version__
@@ -45,7 +50,14 @@ from .routes_vertex import router as vertex_router
 from .routes_meta import STATIC_DIR, router as meta_router
 from .spec import install_openapi
 
-__all__ = ["create_app"]
+__all__ = ["DOCS_ASSETS", "create_app"]
+
+#: Swagger UI's files under ``/static`` (see ``static/docs/package.json`` for the swagger-ui-dist version).
+DOCS_ASSETS = {
+    "js": "/static/docs/swagger-ui-bundle.js",
+    "css": "/static/docs/swagger-ui.css",
+    "favicon": "/static/docs/favicon-32x32.png",
+}
 
 DESCRIPTION = """\
 Self-hosted text-to-music speaking the AI/ML API's asynchronous audio protocol: `POST /v2/generate/audio` queues
@@ -106,6 +118,9 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # The stock pages load their scripts from a CDN; /docs is served below from the package's own copy.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.orchestrion = context
     install_error_handlers(app)
@@ -117,9 +132,26 @@ def create_app(
     app.include_router(meta_router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_docs(app)
     install_openapi(app, settings.served_ids())
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics)
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_swagger_ui_html(
+            openapi_url=root + (app.openapi_url or "/openapi.json"),
+            title=f"{app.title} - API documentation",
+            swagger_js_url=root + DOCS_ASSETS["js"],
+            swagger_css_url=root + DOCS_ASSETS["css"],
+            swagger_favicon_url=root + DOCS_ASSETS["favicon"],
+            oauth2_redirect_url=None,
+            # Swagger UI would otherwise send the spec's URL to swagger.io's online validator.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
 
 def _webhook_sender(settings: Settings, context: ApiContext) -> WebhookSender:

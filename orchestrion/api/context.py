@@ -7,6 +7,7 @@ less than a dependency on the poll path.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from functools import partial
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["ApiContext", "EngineCache", "api_context", "json_response"]
 
 T = TypeVar("T")
+log = logging.getLogger("orchestrion.api")
 
 
 class EngineCache:
@@ -66,7 +68,9 @@ class EngineCache:
         except EngineUnavailable as exc:
             return exc
         except Exception as exc:  # a plugin's constructor is third-party code: report it, never crash the API
-            return EngineUnavailable(f"engine {model.engine!r} could not be set up: {type(exc).__name__}: {exc}")
+            log.error("engine could not be set up", exc_info=exc, extra={"fields": {"model": model.id}})
+            return EngineUnavailable(f"engine {model.engine!r} could not be set up ({type(exc).__name__}); the "
+                                     "server's log has the detail")
 
 
 @dataclass

@@ -97,7 +97,13 @@ class RequestMetrics:
 
     def write(self, out: _Writer) -> None:
         counts, durations = self.snapshot()
-        out.family("orchestrion_http_requests_total", "counter", "HTTP requests answered by this server process.")
+        out.family(
+            "orchestrion_http_requests_total",
+            "counter",
+            "HTTP requests answered by this server process, by method, route template and status; status 499 counts "
+            "requests whose client closed the connection before the answer (nginx's client closed request), and "
+            "route unmatched those no route took (malformed or timed-out requests included).",
+        )
         for (method, route, status), value in sorted(counts.items()):
             out.sample("orchestrion_http_requests_total", value, {"method": method, "route": route, "status": str(status)})
         out.family(

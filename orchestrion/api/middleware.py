@@ -5,6 +5,11 @@ A plain ASGI middleware (not Starlette's ``BaseHTTPMiddleware``) so the per-requ
 on the poll path. It is the outermost layer the application adds, so it sees every answer, including the 500 for
 an exception nothing else caught: that answer is built here, in the one error shape and with the request id, and
 the traceback goes to the log only.
+
+A client that hangs up before it is answered (mid-body, or while a long request waits) is no server error: the
+request is logged on its one line with ``status=499`` (nginx's "client closed request") and counted under 499,
+with no traceback and no answer (nobody is left to read one). When the HTTP protocol answered the request itself
+(a body that arrived too slowly, or malformed), it leaves its status in the scope and that status is counted.
 """
 
 from __future__ import annotations
@@ -16,13 +21,22 @@ import uuid
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..logs import log_event
 from .errors import error_body
 from .metrics import RequestMetrics
 
-__all__ = ["EXTRA_HEADERS_SCOPE", "KEY_ID_SCOPE", "REQUEST_ID_SCOPE", "RequestContextMiddleware"]
+__all__ = [
+    "CLIENT_CLOSED_REQUEST",
+    "EXTRA_HEADERS_SCOPE",
+    "KEY_ID_SCOPE",
+    "PROTOCOL_ANSWER_SCOPE",
+    "REQUEST_ID_SCOPE",
+    "RequestContextMiddleware",
+    "request_id_for",
+]
 
 log = logging.getLogger("orchestrion.api")
 
@@ -30,6 +44,10 @@ REQUEST_ID_SCOPE = "orchestrion.request_id"
 KEY_ID_SCOPE = "orchestrion.key_id"
 #: Headers a route's dependencies want on whatever answer goes out (the RateLimit-* headers), as a dict.
 EXTRA_HEADERS_SCOPE = "orchestrion.extra_headers"
+#: ``(status, message)`` the HTTP protocol answered a request with while the application held it (``http_protocol``).
+PROTOCOL_ANSWER_SCOPE = "orchestrion.protocol_answer"
+#: Status counted and logged for a request whose client went away before it was answered (no client saw it).
+CLIENT_CLOSED_REQUEST = 499
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@=+/-]{1,128}$")
 
 
@@ -49,6 +67,33 @@ def _client_request_id(scope: Scope) -> str | None:
                 return None
             return text if _SANE_REQUEST_ID.match(text) else None
     return None
+
+
+def request_id_for(scope: Scope) -> str:
+    """The request's id: the one already given it, else the client's ``X-Request-ID`` when sane, else a new one
+    (kept in the scope, so the HTTP protocol and this middleware name a request alike whichever comes first)."""
+    request_id = scope.get(REQUEST_ID_SCOPE)
+    if not request_id:
+        request_id = scope[REQUEST_ID_SCOPE] = _client_request_id(scope) or uuid.uuid4().hex
+    return request_id
+
+
+def _from_disconnect(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was raised from, the client going away (also inside an exception group)."""
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        error = pending.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, ClientDisconnect):
+            return True
+        if isinstance(error, BaseExceptionGroup):
+            pending.extend(error.exceptions)
+        if error.__cause__ is not None:
+            pending.append(error.__cause__)
+    return False
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -72,10 +117,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = _client_request_id(scope) or uuid.uuid4().hex
-        scope[REQUEST_ID_SCOPE] = request_id
+        request_id = request_id_for(scope)
         request_id_header = (b"x-request-id", request_id.encode("ascii"))
-        state: dict[str, Any] = {"status": 500, "started": False}
+        state: dict[str, Any] = {"status": 500, "started": False, "gone": False}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -96,30 +140,44 @@ class RequestContextMiddleware:
             if declared is not None and declared > limit:
                 await self._send_error(scope, send_with_id, 413, f"Request body exceeds the limit of {limit} bytes.")
             else:
-                await self.app(scope, self._limited(receive, limit), send_with_id)
-        except Exception:
-            log.exception(
-                "unhandled error", extra={"fields": {"request_id": request_id, "path": scope.get("path", "")}}
-            )
-            if not state["started"]:
-                await self._send_error(scope, send_with_id, 500, "Internal server error.")
+                await self.app(scope, self._watched(receive, limit, state), send_with_id)
+        except Exception as exc:
+            if _from_disconnect(exc):
+                # Whatever the application was doing, the client is gone; only an answer already begun stands.
+                if not state["started"]:
+                    state["gone"] = True
+            else:
+                log.exception(
+                    "unhandled error", extra={"fields": {"request_id": request_id, "path": scope.get("path", "")}}
+                )
+                if not state["started"]:
+                    await self._send_error(scope, send_with_id, 500, "Internal server error.")
         finally:
-            self._record(scope, state["status"], time.perf_counter() - started, request_id)
+            status = state["status"]
+            error = None
+            if PROTOCOL_ANSWER_SCOPE in scope:
+                status, error = scope[PROTOCOL_ANSWER_SCOPE]
+            elif state["gone"]:
+                status, error = CLIENT_CLOSED_REQUEST, "the client closed the connection before the answer"
+            self._record(scope, status, time.perf_counter() - started, request_id, error)
 
     @staticmethod
-    def _limited(receive: Receive, limit: int) -> Receive:
+    def _watched(receive: Receive, limit: int, state: dict[str, Any]) -> Receive:
+        """``receive`` that enforces the body limit and notes a client gone before the answer began."""
         seen = 0
 
-        async def receive_limited() -> Message:
+        async def receive_watched() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     raise BodyTooLarge(limit)
+            elif message["type"] == "http.disconnect" and not state["started"]:
+                state["gone"] = True
             return message
 
-        return receive_limited
+        return receive_watched
 
     @staticmethod
     async def _send_error(scope: Scope, send: Send, status: int, message: str) -> None:
@@ -133,7 +191,7 @@ class RequestContextMiddleware:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _record(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
+    def _record(self, scope: Scope, status: int, seconds: float, request_id: str, error: str | None = None) -> None:
         route = scope.get("route")
         # Route templates, never raw paths, so random URLs cannot blow up the metric's label set.
         template = getattr(route, "path", None) or ("/static" if scope.get("path", "").startswith("/static/") else "unmatched")
@@ -149,4 +207,5 @@ class RequestContextMiddleware:
                 duration_ms=round(seconds * 1000, 2),
                 request_id=request_id,
                 key_id=scope.get(KEY_ID_SCOPE),
+                **({"error": error} if error else {}),
             )

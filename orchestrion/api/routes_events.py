@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -29,7 +29,7 @@ from .errors import NotFound
 from .routes_generate import authenticated_key, generation_id_query, present
 from .spec import BEARER_SECURITY, error_responses
 
-__all__ = ["router", "state_id"]
+__all__ = ["EVENT_SCHEMA", "GONE_MESSAGE", "router", "state_id"]
 
 router = APIRouter(tags=["generation"])
 
@@ -38,11 +38,57 @@ POLL_SECONDS = 0.2
 #: Reconnection delay suggested to clients (milliseconds, the SSE ``retry:`` field).
 RETRY_MS = 2000
 
+#: The message of the ``gone`` event.
+GONE_MESSAGE = "The generation no longer exists."
+
 _EVENT_STREAM_DOC = (
-    "A stream of events, one per change, until the generation ends:\n\n"
-    "```\nid: generating-40\ndata: {\"id\": \"…\", \"status\": \"generating\", \"progress\": 40, …}\n\n```\n"
-    "Each `data` is the generation in the shape `GET /v2/generate/audio` answers, plus `queue_position`."
+    f"A stream of server-sent events, one per change, until the generation ends. It opens with `retry: {RETRY_MS}` "
+    "(the reconnection delay, ms) and carries `: keep-alive` comment lines while nothing changes. Events:\n\n"
+    "- unnamed (`message`, what `onmessage` receives): `id` names the state (`generating-40`, `queued-0-q3`; "
+    "send it back as `Last-Event-ID` to resume) and `data` is the generation as JSON, in the shape "
+    "`GET /v2/generate/audio` answers (`GenerationOut`) with `queue_position` always present. The last one has "
+    "status `completed`, `error` or `canceled`, and the stream then ends.\n"
+    "- `gone`: the generation was deleted (retention) while the stream was open; `data` is "
+    "`{\"message\": \"…\"}`, and the stream ends.\n\n"
+    f"```\nretry: {RETRY_MS}\n\n"
+    "id: generating-40\ndata: {\"id\": \"…\", \"status\": \"generating\", \"progress\": 40, …}\n\n"
+    "event: gone\ndata: {\"message\": \"The generation no longer exists.\"}\n\n```\n"
+    "The `schema` describes one event, as the fields an SSE parser reads (`event`, `id`, `data`), with `data`'s "
+    "JSON as its `contentSchema`."
 )
+
+
+def _json_data(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "string", "contentMediaType": "application/json", "contentSchema": schema}
+
+
+#: One event of the stream, as an SSE parser reads it (OpenAPI 3.1 has a text/event-stream ``schema`` describe each
+#: event; ``data`` is a JSON text, its shape the ``contentSchema``).
+EVENT_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {
+            "title": "GenerationEvent",
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "event": {"const": "message"},
+                "id": {"type": "string", "pattern": f"^(?:{'|'.join(s.value for s in JobStatus)})-[0-9]+(?:-q[0-9]+)?$",
+                       "description": "The state this event carries: status, progress and queue position."},
+                "data": _json_data({"$ref": "#/components/schemas/GenerationOut"}),
+            },
+        },
+        {
+            "title": "GoneEvent",
+            "type": "object",
+            "required": ["event", "data"],
+            "properties": {
+                "event": {"const": "gone"},
+                "data": _json_data({"type": "object", "required": ["message"],
+                                    "properties": {"message": {"type": "string"}}}),
+            },
+        },
+    ],
+}
 
 
 def state_id(job: Job, queue_position: int | None) -> str:
@@ -55,7 +101,7 @@ def state_id(job: Job, queue_position: int | None) -> str:
     "/v2/generate/audio/events",
     summary="Follow a generation live (server-sent events; extension)",
     response_class=StreamingResponse,
-    responses={200: {"description": _EVENT_STREAM_DOC, "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+    responses={200: {"description": _EVENT_STREAM_DOC, "content": {"text/event-stream": {"schema": EVENT_SCHEMA}}},
                **error_responses(400, 401, 403, 404, 429, 503)},
     openapi_extra={"security": BEARER_SECURITY, "parameters": [
         {"name": "Last-Event-ID", "in": "header", "required": False,
@@ -93,7 +139,7 @@ async def _events(ctx: ApiContext, base_url: str, job_id: str, key_id: str,
         job = await ctx.read(ctx.store.get_job, job_id, key_id)
         if job is None:
             # Swept by retention while someone watched: say so rather than hang up silently.
-            yield b"event: gone\ndata: {\"message\": \"The generation no longer exists.\"}\n\n"
+            yield b"event: gone\ndata: " + orjson.dumps({"message": GONE_MESSAGE}) + b"\n\n"
             return
         answer = await ctx.read(present, ctx, base_url, job)  # a queued job's position is a store read
         answer.setdefault("queue_position", None)

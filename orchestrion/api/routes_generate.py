@@ -31,6 +31,7 @@ from ..engines import EngineError, EngineUnavailable, GenerationRequest, Invalid
 from ..jobs.models import WEBHOOK_EVENTS, ApiKey, FileRef, Job, JobStatus, NewJob
 from ..logs import log_event
 from ..webhooks.addresses import AddressNotAllowed, check_webhook_url
+from ..workers.messages import redact
 from .context import ApiContext, api_context, json_response
 from .errors import BadRequest, NotFound, ServiceUnavailable, iso_utc, validation_message
 from .middleware import REQUEST_ID_SCOPE
@@ -118,7 +119,7 @@ async def create_generation(request: Request) -> Response:
 
 def created_answer(job: Job) -> dict[str, Any]:
     answer = {"id": job.id, "status": JobStatus.QUEUED.value, "model": job.model, "seed": job.params.get("seed"),
-              "created_at": iso_utc(job.created_at)}
+              "created_at": iso_utc(job.created_at), "meta": _meta(job)}
     if job.params.get("seeds"):
         answer["seeds"] = list(job.params["seeds"])
     return answer
@@ -140,7 +141,9 @@ async def submit(
         raise BadRequest(f"model: unknown model {payload.model!r}; served models: {served}")
     seed = payload.seed if payload.seed is not None else secrets.randbelow(SEED_MAX + 1)
     extras = {name: getattr(payload, name) for name in _OPTIONAL_PARAMS if getattr(payload, name) is not None}
-    _validate_with_engine(ctx, model, payload, seed, extras)
+    count = payload.sample_count or 1
+    work_seconds = count * _validate_with_engine(ctx, model, payload, seed, extras)
+    _check_request_size(ctx, work_seconds, count)
     if payload.webhook_url is not None:
         try:
             check_webhook_url(payload.webhook_url, ctx.webhook_networks)
@@ -154,7 +157,6 @@ async def submit(
         "output_format": payload.output_format,
         **extras,
     }
-    count = payload.sample_count or 1
     if count > 1:
         params["sample_count"] = count
         params["seeds"] = sample_seeds(seed, count)
@@ -166,8 +168,9 @@ async def submit(
         model=payload.model,
         engine_model=model.id,
         params=params,
-        credits=model.credits * count,
+        credits=model.cost(work_seconds),
         max_attempts=ctx.settings.max_attempts,
+        work_seconds=work_seconds,
         webhook_url=payload.webhook_url,
         webhook_events=tuple(payload.webhook_events or WEBHOOK_EVENTS),
         idempotency_key=idempotency_key,
@@ -179,11 +182,28 @@ async def submit(
         max_queued_per_key=ctx.settings.max_queued_per_key,
         max_queued_total=ctx.settings.max_queued_total,
         max_active_per_key=ctx.settings.max_active_per_key or None,
+        max_queued_seconds_per_key=ctx.settings.max_queued_audio_seconds_per_key or None,
+        max_stored_bytes_per_key=ctx.settings.max_stored_bytes_per_key or None,
     )
     replayed = job.id != new_job.id
     log_event(log, "job replayed" if replayed else "job queued", job_id=job.id, model=job.model, key_id=key.id,
               request_id=request.scope.get(REQUEST_ID_SCOPE))
     return job, replayed
+
+
+def _check_request_size(ctx: ApiContext, work_seconds: float, count: int) -> None:
+    """Refuse a request whose audio, all samples together, passes the per-request cap or could never fit the
+    key's budget of queued audio (a 429 would send its client retrying for ever)."""
+    settings = ctx.settings
+    limits = [(settings.max_request_audio_seconds, "this server's limit per request")]
+    if settings.max_queued_audio_seconds_per_key:
+        limits.append((settings.max_queued_audio_seconds_per_key, "a key's budget of queued audio"))
+    limit, name = min(limits)
+    if work_seconds > limit:
+        each = work_seconds / count
+        asked = f"{count} × {each:g} s" if count > 1 else f"{each:g} s"
+        raise BadRequest(f"duration: this request asks for {asked} of audio ({work_seconds:g} s in all), over "
+                         f"{name} ({limit:g} s); ask for fewer samples or a shorter duration")
 
 
 def sample_seeds(seed: int, count: int) -> list[int]:
@@ -224,25 +244,26 @@ async def wait_until_done(ctx: ApiContext, job_id: str, key_id: str, timeout: fl
 
 def _validate_with_engine(
     ctx: ApiContext, model: Any, payload: GenerateAudioRequest, seed: int, extras: dict[str, Any]
-) -> None:
+) -> float:
+    """Check the request against its engine; the seconds of audio one sample will be (what it is charged by)."""
     try:
         engine = ctx.engines.get(model)
-        engine.validate(
-            GenerationRequest(
-                prompt=payload.prompt,
-                negative_prompt=payload.negative_prompt or "",
-                seed=seed,
-                duration=payload.duration if payload.duration is not None else GenerationRequest.duration,
-                model=model.id,
-                params={**extras, "output_format": payload.output_format},
-            )
+        request = GenerationRequest(
+            prompt=payload.prompt,
+            negative_prompt=payload.negative_prompt or "",
+            seed=seed,
+            duration=payload.duration if payload.duration is not None else GenerationRequest.duration,
+            model=model.id,
+            params={**extras, "output_format": payload.output_format},
         )
+        engine.validate(request)
+        return engine.audio_seconds(request)
     except InvalidRequest as exc:
         raise BadRequest(str(exc)) from None
     except EngineUnavailable as exc:
-        raise ServiceUnavailable(f"model {payload.model!r} is unavailable on this server: {exc}") from None
+        raise ServiceUnavailable(f"model {payload.model!r} is unavailable on this server: {redact(str(exc))}") from None
     except EngineError as exc:
-        raise BadRequest(str(exc) or f"model {payload.model!r} cannot serve this request") from None
+        raise BadRequest(redact(str(exc)) or f"model {payload.model!r} cannot serve this request") from None
 
 
 # -- poll, cancel ---------------------------------------------------------------------------------------------
@@ -325,7 +346,7 @@ def present(ctx: ApiContext, base_url: str, job: Job) -> dict[str, Any]:
         "status": status.value,
         "audio_file": None,
         "error": None,
-        "meta": {"usage": {"credits_used": job.credits_used}},
+        "meta": _meta(job),
         "model": job.model,
         "seed": job.params.get("seed"),
         "created_at": iso_utc(job.created_at),
@@ -340,13 +361,21 @@ def present(ctx: ApiContext, base_url: str, job: Job) -> dict[str, Any]:
     elif status is JobStatus.ERROR:
         answer["error"] = {
             "name": job.error_name or "generation_error",
-            "message": job.error_message or "The generation failed.",
+            # Redacted again: jobs that failed before messages were written for clients may quote a path.
+            "message": redact(job.error_message or "") or "The generation failed.",
         }
     elif status is JobStatus.CANCELED:
         answer["error"] = {"name": "canceled", "message": "The generation was canceled; its credits were refunded."}
     if job.files:
         _link_files(ctx, base_url, job, answer, seeds)
     return answer
+
+
+def _meta(job: Job) -> dict[str, Any]:
+    usage: dict[str, Any] = {"credits_used": job.credits_used}
+    if job.work_seconds:
+        usage["audio_seconds"] = round(job.work_seconds, 3)
+    return {"usage": usage}
 
 
 def _link_files(ctx: ApiContext, base: str, job: Job, answer: dict[str, Any], seeds: list[int] | None) -> None:

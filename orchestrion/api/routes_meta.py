@@ -7,6 +7,7 @@ orchestrators probe them), nor does ``/v1/models`` (it lists what is served, as 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from .. import __version__
+from ..config import CREDIT_SECONDS
 from ..engines import EngineUnavailable
 from ..jobs.store import StoreError
+from ..logs import log_event
+from ..workers.messages import redact
 from .context import api_context, json_response
 from .errors import ServiceUnavailable
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE, render_metrics
@@ -25,6 +29,7 @@ from .spec import error_responses
 
 __all__ = ["STATIC_DIR", "router"]
 
+log = logging.getLogger("orchestrion.api")
 router = APIRouter()
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -41,6 +46,9 @@ See the <a href="/docs">API documentation</a> and the <a href="/v1/models">serve
             responses=error_responses())
 async def list_models(request: Request) -> Response:
     """Every id a client may send, the engine behind it, and whether that engine can run on this server."""
+    # What engines say about themselves is written for the operator and may name a weights folder, a SoundFont's
+    # path or an upstream's URL: clients read it redacted (paths cut to their last component, addresses withheld),
+    # and the operator finds the full reason in the worker's log ("engine unavailable").
     ctx = api_context(request)
     settings = ctx.settings
     data: list[dict[str, Any]] = []
@@ -55,22 +63,36 @@ async def list_models(request: Request) -> Response:
             "alias_of": model.id if served_id != model.id else None,
             "available": True,
             "credits": model.credits,
+            "credit_seconds": CREDIT_SECONDS,
         }
         try:
             engine = ctx.engines.get(model)
             described = engine.describe()
         except EngineUnavailable as exc:
             entry["available"] = False
-            entry["unavailable_reason"] = str(exc)
+            entry["unavailable_reason"] = redact(str(exc))
         except Exception as exc:  # describe() is engine code; one broken engine must not hide the others
+            log_event(log, "engine description failed", logging.WARNING, model=served_id, engine=model.engine,
+                      reason=f"{type(exc).__name__}: {exc}")
             entry["available"] = False
-            entry["unavailable_reason"] = f"describe() failed: {type(exc).__name__}: {exc}"
+            entry["unavailable_reason"] = "the engine could not describe itself; the server's log says why"
         else:
             # The engine's own word on availability (a missing extra or weights folder) wins over the default.
             overriding = {"available", "unavailable_reason"}
-            entry.update({k: v for k, v in described.items() if k not in entry or k in overriding})
+            entry.update({k: _shown(v) for k, v in described.items() if k not in entry or k in overriding})
         data.append(entry)
     return json_response({"object": "list", "data": data})
+
+
+def _shown(value: Any) -> Any:
+    """An engine's description as a client may read it: its text redacted, however deep."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, (list, tuple)):
+        return [_shown(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    return value
 
 
 @router.get("/health", tags=["meta"], summary="Liveness", response_model=HealthOut, responses=error_responses())

@@ -9,9 +9,14 @@ Extensions (webhooks, idempotency, several samples ...) add optional fields here
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# The composer's own bounds and key grammar (an import-light module), so that the schema and the engine that
+# enforces them cannot disagree.
+from ..engines.composer.numbers import KEY_PATTERN, MAX_BPM, MIN_BPM
 
 __all__ = [
     "AudioFileOut",
@@ -23,9 +28,11 @@ __all__ = [
     "GenerationList",
     "GenerationOut",
     "HealthOut",
+    "KEY_PATTERN",
     "Meta",
     "ModelList",
     "ModelOut",
+    "NOT_BLANK_PATTERN",
     "NamedFileOut",
     "OUTPUT_FORMATS",
     "ReadyOut",
@@ -35,6 +42,7 @@ __all__ = [
     "Usage",
     "VertexPredictRequest",
     "VertexPredictResponse",
+    "WEBHOOK_URL_PATTERN",
 ]
 
 SEED_MAX = 2**32 - 1
@@ -43,10 +51,28 @@ PROMPT_MAX = 5000
 SAMPLE_COUNT_MAX = 4
 WebhookEvent = Literal["started", "completed", "error"]
 _PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
-#: http(s), a host (an ASCII name or an IPv4 address; IPv6 receivers are reached by name), an optional port, then
-#: visible ASCII; no credentials. (Names in other scripts are written in their ASCII, punycode form.)
-WEBHOOK_URL_PATTERN = r"^https?://[A-Za-z0-9._~%!$&'()*+,;=-]+" + _PORT + r"(?:[/?#][!-~]*)?$"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+#: A host name: labels of letters, digits, hyphens and underscores, the last one starting with a letter (no
+#: top-level domain is numeric, and a numeric last label would make the host an IPv4 address in another spelling,
+#: such as 127.1 or 2130706433); or an IPv4 address written as four decimal numbers.
+_HOST = rf"(?:(?:[A-Za-z0-9_-]+\.)*[A-Za-z][A-Za-z0-9_-]*|{_OCTET}(?:\.{_OCTET}){{3}})"
+#: http(s), a host (IPv6 receivers are reached by name; names in other scripts are written in their ASCII,
+#: punycode form), an optional port, then visible ASCII; no credentials.
+WEBHOOK_URL_PATTERN = rf"^https?://{_HOST}{_PORT}(?:[/?#][!-~]*)?$"
+#: Text with at least one character that is not whitespace (in Python's reading or JSON Schema's, whichever is
+#: wider), spelled out so that both read the pattern alike.
+NOT_BLANK_PATTERN = (r"[^\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+                     r"\u3000\ufeff]")
 OUTPUT_FORMATS = ("wav", "flac", "mp3", "ogg")
+_NOT_BLANK = re.compile(NOT_BLANK_PATTERN)
+_KEY = re.compile(KEY_PATTERN)
+_WEBHOOK_URL = re.compile(WEBHOOK_URL_PATTERN)
+
+
+def _prompt_is_not_blank(value: Any) -> Any:
+    if isinstance(value, str) and _NOT_BLANK.search(value) is None:
+        raise ValueError("must not be empty")
+    return value
 
 
 class GenerateAudioRequest(BaseModel):
@@ -55,7 +81,9 @@ class GenerateAudioRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     model: Annotated[str, Field(strict=True, min_length=1, max_length=200, description="A served model id or alias (see /v1/models).")]
-    prompt: Annotated[str, Field(strict=True, min_length=1, max_length=PROMPT_MAX, description="What the music should be.")]
+    prompt: Annotated[str, Field(strict=True, min_length=1, max_length=PROMPT_MAX,
+                                 json_schema_extra={"pattern": NOT_BLANK_PATTERN},
+                                 description="What the music should be (not only whitespace).")]
     negative_prompt: Annotated[
         str | None, Field(strict=True, max_length=PROMPT_MAX, description="What to leave out.")
     ] = None
@@ -66,11 +94,25 @@ class GenerateAudioRequest(BaseModel):
     duration: Annotated[
         float | None,
         Field(strict=True, ge=5, le=300,
-              description="Seconds of audio (extension). Absent: a length written in the prompt, else 30."),
+              description="Seconds of audio (extension). Absent: a length written in the prompt, else 30. A model "
+                          "may take less than this range (`min_duration`, `max_duration` in /v1/models), and a "
+                          "request's audio, all samples together, is capped by the server "
+                          "(`max_request_audio_seconds`): beyond either the answer is 400, naming the limit."),
     ] = None
-    bpm: Annotated[float | None, Field(strict=True, ge=20, le=300, description="Tempo in beats per minute (extension).")] = None
+    bpm: Annotated[
+        float | None,
+        Field(strict=True, ge=MIN_BPM, le=MAX_BPM,
+              description=f"Tempo in beats per minute (extension; {MIN_BPM:g}-{MAX_BPM:g}, the tempi the composer "
+                          "plays)."),
+    ] = None
     key: Annotated[
-        str | None, Field(strict=True, min_length=1, max_length=40, description='Musical key, e.g. "D minor" (extension).')
+        Annotated[str, Field(strict=True, min_length=1, max_length=40, json_schema_extra={"pattern": KEY_PATTERN})]
+        | None,
+        Field(description='Musical key (extension): a note name (A to G, or do, ré, mi ...), then optionally an '
+                          'accidental (#, b, ♯, ♭, sharp, flat, dièse, bémol ...) and a mode (major, minor, m, '
+                          'dorian ... in English, French, German, Italian or Spanish), in any case, such as '
+                          '"D minor", "F#m", "E-flat major", "ré mineur" or "A dorian". `pattern` is the whole '
+                          'grammar.'),
     ] = None
     loop: Annotated[bool | None, Field(strict=True, description="End flows seamlessly back into the start (extension).")] = None
     stems: Annotated[
@@ -86,10 +128,14 @@ class GenerateAudioRequest(BaseModel):
                           "from it; answered as `audio_files`. Each costs the model's credits."),
     ] = None
     webhook_url: Annotated[
-        str | None,
-        Field(strict=True, min_length=1, max_length=2048, pattern=WEBHOOK_URL_PATTERN,
-              description="http(s) URL that receives signed `webhook_events` (extension; Standard Webhooks). "
-                          "Addresses that are not public are refused unless the operator allows them."),
+        Annotated[str, Field(strict=True, min_length=1, max_length=2048,
+                             json_schema_extra={"pattern": WEBHOOK_URL_PATTERN})] | None,
+        Field(description="http(s) URL that receives signed `webhook_events` (extension; Standard Webhooks). "
+                          "The host is a name or an IPv4 address as four decimal numbers. A URL of this form may "
+                          "still be refused with 400: a host that is not a public address (a private or loopback "
+                          "address, `localhost`) unless the operator allows its network "
+                          "(`webhook_allowed_networks`); and at each delivery, a name that resolves to such an "
+                          "address."),
     ] = None
     webhook_events: Annotated[
         list[WebhookEvent] | None,
@@ -105,6 +151,29 @@ class GenerateAudioRequest(BaseModel):
         # JSON Schema counts 7.0 as an integer, so it is accepted; "7" and true are not numbers and are refused.
         if isinstance(value, (bool, str)):
             raise ValueError("must be an integer")
+        return value
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_has_words(cls, value: str) -> str:
+        return _prompt_is_not_blank(value)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_has_the_documented_form(cls, value: str | None) -> str | None:
+        if value is not None and _WEBHOOK_URL.fullmatch(value) is None:
+            raise ValueError("must be an http:// or https:// URL naming a host (a name whose last label starts with "
+                             "a letter, or an IPv4 address as four decimal numbers), with an optional port, and no "
+                             "credentials, spaces or control characters")
+        return value
+
+    @field_validator("key")
+    @classmethod
+    def _key_is_a_key(cls, value: str | None) -> str | None:
+        # A full match reads the pattern as JSON Schema does: "$" is the end of the text, not a final newline.
+        if value is not None and _KEY.fullmatch(value) is None:
+            raise ValueError(f"{value!r} is not a key; write a note name and a mode, such as \"D minor\", \"F#m\", "
+                             "\"E-flat major\" or \"A dorian\"")
         return value
 
 
@@ -186,9 +255,15 @@ class GenerationList(BaseModel):
 class VertexInstance(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    prompt: Annotated[str, Field(strict=True, min_length=1, max_length=PROMPT_MAX)]
+    prompt: Annotated[str, Field(strict=True, min_length=1, max_length=PROMPT_MAX,
+                                 json_schema_extra={"pattern": NOT_BLANK_PATTERN})]
     negative_prompt: Annotated[str | None, Field(strict=True, max_length=PROMPT_MAX)] = None
     seed: Annotated[int | None, Field(ge=0, le=SEED_MAX, description="Excludes parameters.sample_count.")] = None
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_has_words(cls, value: str) -> str:
+        return _prompt_is_not_blank(value)
 
     @field_validator("seed", mode="before")
     @classmethod

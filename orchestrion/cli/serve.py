@@ -56,6 +56,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     import uvicorn
 
     from ..api.app import create_app
+    from ..api.http_protocol import protocol_class
     from ..workers.supervisor import Supervisor
     from .keys import create_api_key
 
@@ -69,10 +70,16 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     count = 0 if no_workers else (settings.workers if settings.workers is not None else os.cpu_count() or 1)
     supervisor = Supervisor(settings, count) if count else None
     app = create_app(settings, store)
+    # One HTTP implementation everywhere (uvicorn's httptools protocol, whatever else is installed), with the
+    # header and body timeouts and malformed requests answered in the API's error shape.
+    http_protocol = protocol_class(header_timeout=settings.header_timeout_seconds,
+                                   body_timeout=settings.body_timeout_seconds,
+                                   metrics=app.state.orchestrion.metrics)
     # Open event streams (and long `Prefer: wait` requests) would hold a graceful stop forever; past this many
     # seconds they are cut, and clients reconnect (EventSource does so by itself, resuming with Last-Event-ID).
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                            lifespan="on", server_header=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
+                            lifespan="on", server_header=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+                            http=http_protocol, ws="none")
     server = uvicorn.Server(config)
     # uvicorn handles SIGTERM/SIGINT itself, then restores the previous handlers and raises the signal again. With
     # the default handlers that second delivery would kill this process before the workers are stopped, so the

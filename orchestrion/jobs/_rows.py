@@ -28,7 +28,7 @@ __all__ = [
 JOB_COLUMNS = (
     "id, key_id, model, engine_model, params, status, progress, attempts, max_attempts, created_at, updated_at,"
     " started_at, completed_at, lease_owner, lease_expires_at, error_name, error_message, files, credits_used,"
-    " audio_seconds, engine_seconds, info"
+    " work_seconds, audio_seconds, engine_seconds, info"
 )
 KEY_COLUMNS = "id, name, prefix, created_at, revoked_at, quota, credits_used"
 DELIVERY_COLUMNS = (
@@ -58,7 +58,7 @@ def loads(value: Any) -> Any:
 def job_from_row(row: tuple | list) -> Job:
     (job_id, key_id, model, engine_model, params, status, progress, attempts, max_attempts, created_at,
      updated_at, started_at, completed_at, lease_owner, lease_expires_at, error_name, error_message, files,
-     credits_used, audio_seconds, engine_seconds, info) = row
+     credits_used, work_seconds, audio_seconds, engine_seconds, info) = row
     return Job(
         id=job_id,
         key_id=key_id,
@@ -79,6 +79,7 @@ def job_from_row(row: tuple | list) -> Job:
         error_message=error_message,
         files=tuple(FileRef.from_dict(f) for f in loads(files)),
         credits_used=credits_used,
+        work_seconds=float(work_seconds),
         audio_seconds=audio_seconds,
         engine_seconds=engine_seconds,
         info=loads(info),

@@ -2,16 +2,20 @@
 
 PostgreSQL does the locking and the durability; there is no broker beside it:
 
-- claims lock the oldest queued rows with ``FOR UPDATE SKIP LOCKED``, so concurrent workers never wait for each
-  other and never take the same job; completion, failure and heartbeats are fenced by ``lease_owner`` in the same
-  ``UPDATE``, so a worker that lost its lease cannot write a second result;
+- claims are fair across keys (round-robin, see :mod:`._policy`): ``key_queues`` (migration 0004) names the key
+  whose turn it is, and its oldest queued jobs are locked with ``FOR UPDATE SKIP LOCKED``, so concurrent workers
+  never take the same job and pass over each other's to the next key in turn; completion, failure and heartbeats
+  are fenced by ``lease_owner`` in the same ``UPDATE``, so a worker that lost its lease cannot write a second result;
 - every claim first returns expired leases to the queue (or ends them ``error`` after the last attempt);
+- a transaction that touches several keys' rows (claims, expiry, retention) locks them in id order, so such
+  transactions never deadlock on each other (migration 0004 tells the whole locking order);
 - a trigger announces each claimable job with ``NOTIFY``, and idle workers ``LISTEN`` (:meth:`wait_for_jobs`);
 - times come from the database's clock, so leases hold even when the machines' clocks disagree;
-- the per-key queue limit and the credit quota are exact: creation locks the key's row. The queue-wide limit is
-  read without a global lock, so creations racing through several API processes may pass it by at most the number
-  in flight at that moment; it protects the machine, and serialising every creation to make it exact would cost
-  more than that overshoot. Idempotency keys are exact for the same reason as the per-key limit;
+- the per-key queue limit, the budgets and the credit quota are exact: creation locks the key's row. The
+  queue-wide limit is read without a global lock, so creations racing through several API processes may pass it
+  by at most the number in flight at that moment; it protects the machine, and serialising every creation to make
+  it exact would cost more than that overshoot. Idempotency keys are exact for the same reason as the per-key
+  limit;
 - webhook deliveries are an outbox filled by a trigger in the transaction that changes the job (migration 0003),
   and senders lease them with ``SKIP LOCKED`` like workers lease jobs;
 - job counts per status are appended as +1/-1 rows that any process folds together now and then, so hot counter
@@ -30,16 +34,24 @@ from typing import Any, Sequence
 
 import psycopg
 
+from ._policy import check_budgets, keys_by_last_claim
 from ._postgres_connections import Listener, PostgresConnections, connect, connection_options, translate
 from ._postgres_sql import (
+    ANY_EXPIRED,
     CHANNEL,
     CLAIM,
+    CLAIM_CANDIDATES,
     CLAIM_DELIVERIES,
+    CLAIM_LOCK,
+    CLAIM_LOCK_ANY,
+    EXPIRED,
     FOLD_COUNTS,
+    LOCK_KEYS,
     NOW,
     POSTGRES_DIALECT,
-    REQUEUE_EXPIRED_AT,
-    REQUEUE_EXPIRED_NOW,
+    QUEUE_POSITION,
+    REFUND_LOST,
+    REQUEUE_LOST,
 )
 from ._rows import (
     DELIVERY_COLUMNS,
@@ -154,6 +166,8 @@ class PostgresJobStore(JobStore):
         max_queued_per_key: int,
         max_queued_total: int,
         max_active_per_key: int | None = None,
+        max_queued_seconds_per_key: float | None = None,
+        max_stored_bytes_per_key: int | None = None,
         idempotency_seconds: float = IDEMPOTENCY_SECONDS,
     ) -> Job:
         _check_new_job(job)
@@ -163,8 +177,8 @@ class PostgresJobStore(JobStore):
         def create(conn: Any) -> Job:
             # The key's row lock makes this key's creations take turns: its limits, its quota and its idempotency
             # keys hold exactly, whichever API processes the requests reach.
-            key = conn.execute("SELECT quota, credits_used FROM api_keys WHERE id = %s FOR UPDATE",
-                               (job.key_id,)).fetchone()
+            key = conn.execute("SELECT quota, credits_used, active_work_ms, stored_bytes FROM api_keys"
+                               " WHERE id = %s FOR UPDATE", (job.key_id,)).fetchone()
             if key is None:
                 raise StoreError(f"unknown key id {job.key_id!r}")
             if job.idempotency_key is not None:
@@ -191,17 +205,20 @@ class PostgresJobStore(JobStore):
                     raise TooManyActive(
                         f"this key already has {active} generations queued or generating, its limit; wait for one "
                         "to finish", limit=max_active_per_key, active=active)
-            quota, used = key
+            quota, used, active_work_ms, stored_bytes = key
+            check_budgets(work_seconds=job.work_seconds, active_work_ms=active_work_ms, stored_bytes=stored_bytes,
+                          max_queued_seconds=max_queued_seconds_per_key, max_stored_bytes=max_stored_bytes_per_key)
             if quota is not None and used + job.credits > quota:
                 raise QuotaExceeded(
                     f"this generation costs {job.credits} credits and the key has {max(0, quota - used)} "
                     f"of its {quota} left")
             (created_at,) = conn.execute(
                 "INSERT INTO jobs (id, key_id, model, engine_model, params, status, max_attempts, created_at,"
-                " updated_at, credits_used, webhook_url, webhook_events)"
-                f" VALUES (%s, %s, %s, %s, %s::jsonb, 'queued', %s, {NOW}, {NOW}, %s, %s, %s) RETURNING created_at",
+                " updated_at, credits_used, work_seconds, webhook_url, webhook_events)"
+                f" VALUES (%s, %s, %s, %s, %s::jsonb, 'queued', %s, {NOW}, {NOW}, %s, %s, %s, %s)"
+                " RETURNING created_at",
                 (job.id, job.key_id, job.model, job.engine_model, params, job.max_attempts, job.credits,
-                 job.webhook_url, events)).fetchone()
+                 float(job.work_seconds), job.webhook_url, events)).fetchone()
             if job.credits:
                 conn.execute("UPDATE api_keys SET credits_used = credits_used + %s WHERE id = %s",
                              (job.credits, job.key_id))
@@ -213,7 +230,7 @@ class PostgresJobStore(JobStore):
             return Job(id=job.id, key_id=job.key_id, model=job.model, engine_model=job.engine_model,
                        params=loads(params), status=JobStatus.QUEUED, progress=0.0, attempts=0,
                        max_attempts=job.max_attempts, created_at=created_at, updated_at=created_at,
-                       credits_used=job.credits)
+                       credits_used=job.credits, work_seconds=float(job.work_seconds))
 
         created = self._db.run(create, transaction=True)
         self._fold_counts_now_and_then()
@@ -227,10 +244,7 @@ class PostgresJobStore(JobStore):
         return None if row is None else job_from_row(row)
 
     def queue_position(self, job: Job) -> int | None:
-        row = self._one(
-            "SELECT (SELECT COUNT(*) FROM jobs AS ahead WHERE ahead.status = 'queued'"
-            "        AND ahead.engine_model = jobs.engine_model AND ahead.seq < jobs.seq)"
-            " FROM jobs WHERE id = %s AND status = 'queued'", (job.id,))
+        row = self._one(QUEUE_POSITION, (job.id,))
         return None if row is None else int(row[0])
 
     def cancel_job(self, job_id: str, key_id: str | None = None) -> tuple[Job, bool] | None:
@@ -253,6 +267,27 @@ class PostgresJobStore(JobStore):
             return job_from_row(current), changed
 
         return self._db.run(cancel, transaction=True)
+
+    def refund_job(self, job_id: str, key_id: str | None = None) -> Job | None:
+        def refund(conn: Any) -> Job | None:
+            if key_id is None:
+                row = conn.execute("SELECT seq, credits_used FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
+            else:
+                row = conn.execute("SELECT seq, credits_used FROM jobs WHERE id = %s AND key_id = %s FOR UPDATE",
+                                   (job_id, key_id)).fetchone()
+            if row is None:
+                return None
+            seq, charged = row
+            if charged:
+                _refund(conn, seq)
+                conn.execute(f"UPDATE jobs SET credits_used = 0, updated_at = {NOW} WHERE seq = %s", (seq,))
+            return job_from_row(conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE seq = %s", (seq,)).fetchone())
+
+        return self._db.run(refund, transaction=True)
+
+    def stored_bytes(self, key_id: str) -> int:
+        row = self._one("SELECT stored_bytes FROM api_keys WHERE id = %s", (key_id,))
+        return 0 if row is None else int(row[0])
 
     def list_jobs(self, key_id: str, *, limit: int, after: str | None = None) -> tuple[list[Job], str | None]:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -277,12 +312,26 @@ class PostgresJobStore(JobStore):
         models = list(dict.fromkeys(engine_models))
         if not models:
             return []
-        self.requeue_expired()
-        rows = self._all(CLAIM, {"models": models, "limit": limit, "worker": worker_id,
-                                  "lease": float(lease_seconds)})
+        if self._one(ANY_EXPIRED)[0]:
+            self.requeue_expired()
+
+        def claim(conn: Any) -> list[Job]:
+            chosen = _lock_fair_choice(conn, models, limit)
+            if not chosen:
+                return []
+            # The keys move to new turns in the order they were served, behind every key waiting now.
+            order = keys_by_last_claim([key for _, key, _ in chosen])
+            turns = sorted({turn for _, _, turn in chosen})
+            seqs = [seq for seq, _, _ in chosen]
+            rows = conn.execute(CLAIM, {"keys": order, "turns": turns, "seqs": seqs, "worker": worker_id,
+                                        "lease": float(lease_seconds)}).fetchall()
+            # RETURNING follows no particular order; the caller gets the jobs in the order they were claimed.
+            position = {seq: i for i, seq in enumerate(seqs)}
+            return [job_from_row(row[1:]) for row in sorted(rows, key=lambda r: position[r[0]])]
+
+        claimed = self._db.run(claim, transaction=True)
         self._fold_counts_now_and_then()
-        # RETURNING follows no particular order; callers batch oldest first.
-        return [job_from_row(row[1:]) for row in sorted(rows, key=lambda r: r[0])]
+        return claimed
 
     def heartbeat(
         self, job_id: str, worker_id: str, *, lease_seconds: float, progress: float | None = None
@@ -312,12 +361,14 @@ class PostgresJobStore(JobStore):
             raise TypeError("files must be FileRef records")
         files_json = dumps([f.to_dict() for f in files])
         info_json = None if info is None else dumps(info)
+        # The key's stored bytes follow the job's (a trigger), so the budget counts these files at once.
         row = self._one(
-            "UPDATE jobs SET status = 'completed', progress = 1, files = %s::jsonb, audio_seconds = %s,"
-            f" engine_seconds = %s, info = COALESCE(%s::jsonb, info), completed_at = {NOW}, updated_at = {NOW},"
-            " lease_expires_at = NULL"
+            "UPDATE jobs SET status = 'completed', progress = 1, files = %s::jsonb, stored_bytes = %s,"
+            f" audio_seconds = %s, engine_seconds = %s, info = COALESCE(%s::jsonb, info), completed_at = {NOW},"
+            f" updated_at = {NOW}, lease_expires_at = NULL"
             " WHERE id = %s AND status = 'generating' AND lease_owner = %s RETURNING 1",
-            (files_json, float(audio_seconds), float(engine_seconds), info_json, job_id, worker_id))
+            (files_json, sum(int(f.file_size) for f in files), float(audio_seconds), float(engine_seconds),
+             info_json, job_id, worker_id))
         return row is not None
 
     def fail_job(
@@ -325,13 +376,14 @@ class PostgresJobStore(JobStore):
     ) -> bool:
         def fail(conn: Any) -> bool:
             row = conn.execute(
-                "SELECT seq, attempts, max_attempts FROM jobs"
+                "SELECT seq, key_id, attempts, max_attempts FROM jobs"
                 " WHERE id = %s AND status = 'generating' AND lease_owner = %s FOR UPDATE",
                 (job_id, worker_id)).fetchone()
             if row is None:
                 return False
-            seq, attempts, max_attempts = row
+            seq, owner, attempts, max_attempts = row
             if retry and attempts < max_attempts:
+                conn.execute(LOCK_KEYS, ([owner],))  # its key's queue changes (see migration 0004)
                 # The job goes back to waiting; its error is kept in info, since a queued job shows no error.
                 last_error = dumps({"name": error_name, "message": error_message, "attempt": attempts})
                 conn.execute(
@@ -345,18 +397,34 @@ class PostgresJobStore(JobStore):
         return self._db.run(fail, transaction=True)
 
     def release_job(self, job_id: str, worker_id: str) -> bool:
-        row = self._one(
-            "UPDATE jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0), progress = 0,"
-            f" lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW}"
-            " WHERE id = %s AND status = 'generating' AND lease_owner = %s RETURNING 1", (job_id, worker_id))
-        return row is not None
+        def release(conn: Any) -> bool:
+            row = conn.execute("SELECT seq, key_id FROM jobs WHERE id = %s AND status = 'generating'"
+                               " AND lease_owner = %s FOR UPDATE", (job_id, worker_id)).fetchone()
+            if row is None:
+                return False
+            conn.execute(LOCK_KEYS, ([row[1]],))  # its key's queue changes (see migration 0004)
+            conn.execute("UPDATE jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0), progress = 0,"
+                         f" lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW} WHERE seq = %s",
+                         (row[0],))
+            return True
+
+        return self._db.run(release, transaction=True)
 
     def requeue_expired(self, now: float | None = None) -> int:
-        if now is None:
-            (changed,) = self._one(REQUEUE_EXPIRED_NOW)
-        else:
-            (changed,) = self._one(REQUEUE_EXPIRED_AT, {"now": float(now)})
-        return int(changed)
+        clock = NOW if now is None else "%(now)s"
+        params = {} if now is None else {"now": float(now)}
+
+        def requeue(conn: Any) -> int:
+            expired = conn.execute(EXPIRED.format(now=clock), params).fetchall()
+            if not expired:
+                return 0
+            seqs = [seq for seq, _ in expired]
+            conn.execute(LOCK_KEYS, (sorted({key for _, key in expired}),))
+            conn.execute(REFUND_LOST, {"seqs": seqs})
+            conn.execute(REQUEUE_LOST.format(now=clock), {**params, "seqs": seqs})
+            return len(expired)
+
+        return self._db.run(requeue, transaction=True)
 
     # -- retention ---------------------------------------------------------------------------------------------
     def expired_jobs(self, finished_before: float, *, limit: int) -> list[Job]:
@@ -369,10 +437,18 @@ class PostgresJobStore(JobStore):
         ids = list(dict.fromkeys(job_ids))
         if not ids:
             return 0
-        # Deliveries and idempotency keys go by ON DELETE CASCADE; the counter trigger takes the jobs off.
-        row = self._one(f"WITH gone AS (DELETE FROM jobs WHERE id = ANY(%s) AND status IN {_ENDED} RETURNING 1)"
-                        " SELECT count(*) FROM gone", (ids,))
-        return int(row[0])
+        def delete(conn: Any) -> int:
+            # The jobs, then their keys in id order (a trigger takes the jobs' stored bytes off their keys); then
+            # the rows go, deliveries and idempotency keys with them (ON DELETE CASCADE).
+            rows = conn.execute(f"SELECT seq, key_id FROM jobs WHERE id = ANY(%s) AND status IN {_ENDED}"
+                                " ORDER BY seq FOR UPDATE", (ids,)).fetchall()
+            if not rows:
+                return 0
+            conn.execute(LOCK_KEYS, (sorted({key for _, key in rows}),))
+            conn.execute("DELETE FROM jobs WHERE seq = ANY(%s::bigint[])", ([seq for seq, _ in rows],))
+            return len(rows)
+
+        return self._db.run(delete, transaction=True)
 
     # -- webhooks ----------------------------------------------------------------------------------------------
     def claim_webhook_deliveries(self, owner: str, *, limit: int, lease_seconds: float) -> list[WebhookDelivery]:
@@ -565,6 +641,37 @@ def _check_new_job(job: NewJob) -> None:
         raise ValueError(f"job credits must be a non-negative integer, got {job.credits!r}")
     if isinstance(job.max_attempts, bool) or not isinstance(job.max_attempts, int) or job.max_attempts < 1:
         raise ValueError(f"max_attempts must be an integer of at least 1, got {job.max_attempts!r}")
+    if (isinstance(job.work_seconds, bool) or not isinstance(job.work_seconds, (int, float))
+            or not 0 <= job.work_seconds < math.inf):
+        raise ValueError(f"work_seconds must be a finite number of at least 0, got {job.work_seconds!r}")
+
+
+#: Claims look at this many more keys than they take, and one job more per key, to pass over those concurrent
+#: workers hold (when all of these are held, the model's oldest unlocked jobs are taken).
+_CLAIM_SLACK = 4
+
+
+def _lock_fair_choice(conn: Any, models: list[str], limit: int) -> list[tuple[int, str, int]]:
+    """Lock the jobs a claim takes and their keys; ``(seq, key id, a turn drawn)`` in the order it takes them."""
+    candidates = conn.execute(CLAIM_CANDIDATES, {"models": models, "keys": limit + _CLAIM_SLACK,
+                                                 "per_key": limit + 1}).fetchall()
+    if not candidates:
+        return []  # key_queues lists every queued job's key: nothing waits for these models
+    # The model of the job whose turn it is; a batch takes only that model's jobs, so it can run as one.
+    by_model: dict[str, list[int]] = {}
+    for seq, model in candidates:
+        by_model.setdefault(model, []).append(seq)
+    for seqs in by_model.values():
+        # The candidates come in round-robin order; passing over those other workers hold keeps it.
+        locked = conn.execute(CLAIM_LOCK, {"seqs": seqs, "limit": limit}).fetchall()
+        if locked:
+            return locked
+    # Every candidate was held by a concurrent worker (or just taken): any unlocked job beats waiting.
+    for model in by_model:
+        locked = conn.execute(CLAIM_LOCK_ANY, {"model": model, "limit": limit}).fetchall()
+        if locked:
+            return locked
+    return []
 
 
 def _check_lease(lease_seconds: float) -> None:

@@ -3,8 +3,11 @@
 Every write is one ``BEGIN IMMEDIATE`` transaction (see :mod:`._sqlite_connections`), so admission control, claims
 and the fencing checks read and write with no other writer in between: no job is claimed twice and no limit is
 overshot, whichever processes race. Counts per status live in ``job_counts``, kept by triggers, so admission
-control and ``/metrics`` read a handful of rows instead of scanning 10,000 queued jobs; claims and queue positions
-walk a partial index of queued jobs in creation order.
+control and ``/metrics`` read a handful of rows instead of scanning 10,000 queued jobs. Claims are fair across
+keys (round-robin, see :mod:`._policy`): ``key_queues``, kept by triggers, holds one row per key and engine model
+with queued jobs, ordered by the key's turn, so the key whose turn it is is one index step away and its oldest job
+another; the per-key usage the budgets read (queued work, stored bytes) are counters on ``api_keys``, kept by
+triggers too (migration 0004).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from ._policy import check_budgets, claim_order, keys_by_last_claim
 from ._rows import (
     DELIVERY_COLUMNS,
     JOB_COLUMNS,
@@ -103,6 +107,8 @@ class SQLiteJobStore(JobStore):
         max_queued_per_key: int,
         max_queued_total: int,
         max_active_per_key: int | None = None,
+        max_queued_seconds_per_key: float | None = None,
+        max_stored_bytes_per_key: int | None = None,
         idempotency_seconds: float = IDEMPOTENCY_SECONDS,
     ) -> Job:
         _check_new_job(job)
@@ -133,20 +139,23 @@ class SQLiteJobStore(JobStore):
                     raise TooManyActive(
                         f"this key already has {active} generations queued or generating, its limit; wait for one "
                         "to finish", limit=max_active_per_key, active=active)
-            key = conn.execute("SELECT quota, credits_used FROM api_keys WHERE id = ?", (job.key_id,)).fetchone()
+            key = conn.execute("SELECT quota, credits_used, active_work_ms, stored_bytes FROM api_keys WHERE id = ?",
+                               (job.key_id,)).fetchone()
             if key is None:
                 raise StoreError(f"unknown key id {job.key_id!r}")
-            quota, used = key
+            quota, used, active_work_ms, stored_bytes = key
+            check_budgets(work_seconds=job.work_seconds, active_work_ms=active_work_ms, stored_bytes=stored_bytes,
+                          max_queued_seconds=max_queued_seconds_per_key, max_stored_bytes=max_stored_bytes_per_key)
             if quota is not None and used + job.credits > quota:
                 raise QuotaExceeded(
                     f"this generation costs {job.credits} credits and the key has {max(0, quota - used)} "
                     f"of its {quota} left")
             conn.execute(
                 "INSERT INTO jobs (id, key_id, model, engine_model, params, status, max_attempts, created_at,"
-                " updated_at, credits_used, webhook_url, webhook_events)"
-                " VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+                " updated_at, credits_used, work_seconds, webhook_url, webhook_events)"
+                " VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
                 (job.id, job.key_id, job.model, job.engine_model, params, job.max_attempts, now, now, job.credits,
-                 job.webhook_url, events))
+                 float(job.work_seconds), job.webhook_url, events))
             if job.credits:
                 conn.execute("UPDATE api_keys SET credits_used = credits_used + ? WHERE id = ?",
                              (job.credits, job.key_id))
@@ -156,7 +165,8 @@ class SQLiteJobStore(JobStore):
                     " VALUES (?, ?, ?, ?, ?)", (job.key_id, job.idempotency_key, job.request_hash or "", job.id, now))
         return Job(id=job.id, key_id=job.key_id, model=job.model, engine_model=job.engine_model,
                    params=loads(params), status=JobStatus.QUEUED, progress=0.0, attempts=0,
-                   max_attempts=job.max_attempts, created_at=now, updated_at=now, credits_used=job.credits)
+                   max_attempts=job.max_attempts, created_at=now, updated_at=now, credits_used=job.credits,
+                   work_seconds=float(job.work_seconds))
 
     @staticmethod
     def _idempotent_replay(conn: sqlite3.Connection, job: NewJob, window_start: float) -> Job | None:
@@ -187,12 +197,9 @@ class SQLiteJobStore(JobStore):
         return None if row is None else job_from_row(row)
 
     def queue_position(self, job: Job) -> int | None:
-        row = self._read_one("SELECT seq, engine_model FROM jobs WHERE id = ? AND status = 'queued'", (job.id,))
-        if row is None:
-            return None
-        (ahead,) = self._read_one(
-            "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND engine_model = ? AND seq < ?", (row[1], row[0]))
-        return ahead
+        # One statement, so one snapshot (see _QUEUE_POSITION).
+        row = self._read_one(_QUEUE_POSITION, (job.id,))
+        return None if row is None else int(row[0])
 
     def cancel_job(self, job_id: str, key_id: str | None = None) -> tuple[Job, bool] | None:
         with self._write() as conn:
@@ -215,6 +222,27 @@ class SQLiteJobStore(JobStore):
                     " lease_expires_at = NULL, completed_at = ?, updated_at = ? WHERE seq = ?", (now, now, seq))
             current = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE seq = ?", (seq,)).fetchone()
         return job_from_row(current), changed
+
+    def refund_job(self, job_id: str, key_id: str | None = None) -> Job | None:
+        with self._write() as conn:
+            if key_id is None:
+                row = conn.execute("SELECT seq, key_id, credits_used FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            else:
+                row = conn.execute("SELECT seq, key_id, credits_used FROM jobs WHERE id = ? AND key_id = ?",
+                                   (job_id, key_id)).fetchone()
+            if row is None:
+                return None
+            seq, owner, charged = row
+            if charged:
+                conn.execute("UPDATE api_keys SET credits_used = MAX(credits_used - ?, 0) WHERE id = ?",
+                             (charged, owner))
+                conn.execute("UPDATE jobs SET credits_used = 0, updated_at = ? WHERE seq = ?", (time.time(), seq))
+            current = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE seq = ?", (seq,)).fetchone()
+        return job_from_row(current)
+
+    def stored_bytes(self, key_id: str) -> int:
+        row = self._read_one("SELECT stored_bytes FROM api_keys WHERE id = ?", (key_id,))
+        return 0 if row is None else int(row[0])
 
     def list_jobs(self, key_id: str, *, limit: int, after: str | None = None) -> tuple[list[Job], str | None]:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -242,23 +270,49 @@ class SQLiteJobStore(JobStore):
         with self._write() as conn:
             now = time.time()
             self._requeue_expired(conn, now)
-            oldest: tuple[int, str] | None = None
-            for model in models:
-                row = conn.execute("SELECT seq FROM jobs WHERE status = 'queued' AND engine_model = ?"
-                                   " ORDER BY seq LIMIT 1", (model,)).fetchone()
-                if row is not None and (oldest is None or row[0] < oldest[0]):
-                    oldest = (row[0], model)
-            if oldest is None:
+            chosen = self._fair_choice(conn, models, limit)
+            if not chosen:
                 return []
+            # The keys move to new turns in the order they were served, behind every key waiting now.
+            order = keys_by_last_claim([key for key, _ in chosen])
+            (last,) = conn.execute("UPDATE claim_clock SET turn = turn + ? WHERE id = 1 RETURNING turn",
+                                   (len(order),)).fetchone()
+            for turn, key in enumerate(order, start=last - len(order) + 1):
+                conn.execute("UPDATE api_keys SET claim_turn = ? WHERE id = ?", (turn, key))
+                conn.execute("UPDATE key_queues SET claim_turn = ? WHERE key_id = ?", (turn, key))
+            seqs = [seq for _, seq in chosen]
             rows = conn.execute(
                 "UPDATE jobs SET status = 'generating', attempts = attempts + 1, progress = 0, lease_owner = ?,"
                 " lease_expires_at = ?, started_at = COALESCE(started_at, ?), updated_at = ?"
-                " WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND engine_model = ?"
-                "               ORDER BY seq LIMIT ?)"
-                f" RETURNING seq, {JOB_COLUMNS}",
-                (worker_id, now + lease_seconds, now, now, oldest[1], limit)).fetchall()
-        # RETURNING follows no particular order; callers batch oldest first.
-        return [job_from_row(row[1:]) for row in sorted(rows, key=lambda r: r[0])]
+                f" WHERE seq IN ({', '.join('?' * len(seqs))}) RETURNING seq, {JOB_COLUMNS}",
+                (worker_id, now + lease_seconds, now, now, *seqs)).fetchall()
+        # RETURNING follows no particular order; the caller gets the jobs in the order they were claimed.
+        position = {seq: i for i, seq in enumerate(seqs)}
+        return [job_from_row(row[1:]) for row in sorted(rows, key=lambda r: position[r[0]])]
+
+    @staticmethod
+    def _fair_choice(conn: sqlite3.Connection, models: list[str], limit: int) -> list[tuple[str, int]]:
+        """``(key id, seq)`` of the jobs a claim takes, in the order it takes them (see ``claim_jobs``)."""
+        # The next job: per model, the key whose turn it is; between models, the lower turn, then the older job.
+        best: tuple[int, int, str, str] | None = None
+        for model in models:
+            row = conn.execute("SELECT key_id, claim_turn FROM key_queues WHERE engine_model = ?"
+                               " ORDER BY claim_turn, first_seq LIMIT 1", (model,)).fetchone()
+            if row is None:
+                continue
+            (head,) = conn.execute(_HEAD, (row[0], model)).fetchone()
+            if head is not None and (best is None or (row[1], head) < best[:2]):
+                best = (row[1], head, model, row[0])
+        if best is None:
+            return []
+        _, head, model, key = best
+        if limit == 1:
+            return [(key, head)]
+        # A batch: within that model, the keys in turn order each give their oldest job, then their next ...
+        keys = [k for (k,) in conn.execute("SELECT key_id FROM key_queues WHERE engine_model = ?"
+                                            " ORDER BY claim_turn, first_seq LIMIT ?", (model, limit))]
+        queues = [[(k, seq) for (seq,) in conn.execute(_KEY_QUEUE, (k, model, limit))] for k in keys]
+        return claim_order(queues, limit)
 
     def _claimable(self, models: list[str]) -> bool:
         # Idle workers poll; answering "nothing to do" from a plain read keeps them off the write lock.
@@ -297,15 +351,18 @@ class SQLiteJobStore(JobStore):
         if not all(isinstance(f, FileRef) for f in files):
             raise TypeError("files must be FileRef records")
         files_json = dumps([f.to_dict() for f in files])
+        stored = sum(int(f.file_size) for f in files)
         info_json = None if info is None else dumps(info)
         with self._write() as conn:
             now = time.time()
+            # The key's stored bytes follow the job's (a trigger), so the budget counts these files at once.
             cursor = conn.execute(
-                "UPDATE jobs SET status = 'completed', progress = 1, files = ?, audio_seconds = ?,"
+                "UPDATE jobs SET status = 'completed', progress = 1, files = ?, stored_bytes = ?, audio_seconds = ?,"
                 " engine_seconds = ?, info = COALESCE(?, info), completed_at = ?, updated_at = ?,"
                 " lease_expires_at = NULL"
                 " WHERE id = ? AND status = 'generating' AND lease_owner = ?",
-                (files_json, float(audio_seconds), float(engine_seconds), info_json, now, now, job_id, worker_id))
+                (files_json, stored, float(audio_seconds), float(engine_seconds), info_json, now, now, job_id,
+                 worker_id))
             return cursor.rowcount == 1
 
     def fail_job(
@@ -372,7 +429,8 @@ class SQLiteJobStore(JobStore):
             return 0
         deleted = 0
         with self._write() as conn:
-            # Deliveries and idempotency keys go by ON DELETE CASCADE.
+            # Deliveries and idempotency keys go by ON DELETE CASCADE; a trigger takes the jobs' stored bytes off
+            # their keys.
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ", ".join("?" * len(chunk))
@@ -536,6 +594,30 @@ class SQLiteJobStore(JobStore):
         return int(self._read_one("SELECT COUNT(*) FROM api_keys")[0])
 
 
+#: A key's queued jobs of one model, oldest first (the partial index jobs_queued_by_key).
+_KEY_QUEUE = "SELECT seq FROM jobs WHERE key_id = ? AND engine_model = ? AND status = 'queued' ORDER BY seq LIMIT ?"
+_HEAD = "SELECT MIN(seq) FROM jobs WHERE key_id = ? AND engine_model = ? AND status = 'queued'"
+#: Jobs ahead of one in round-robin, were no job to arrive: its rank r among its key's queued jobs of the model,
+#: plus min(queued, r + 1) of every key whose turn comes before its key's and min(queued, r) of every key after.
+_QUEUE_POSITION = """
+WITH me AS (SELECT seq, engine_model, key_id FROM jobs WHERE id = ? AND status = 'queued'),
+mine AS MATERIALIZED (
+    SELECT q.engine_model, q.key_id, q.claim_turn, q.first_seq,
+           (SELECT COUNT(*) FROM jobs WHERE jobs.key_id = me.key_id AND jobs.engine_model = me.engine_model
+            AND jobs.status = 'queued' AND jobs.seq < me.seq) AS rank
+    FROM me JOIN key_queues AS q ON q.engine_model = me.engine_model AND q.key_id = me.key_id
+)
+SELECT CASE WHEN mine.rank = 0 THEN (
+    -- The key's oldest job: one job of each key whose turn comes first, counted along the index.
+    SELECT COUNT(*) FROM key_queues AS o WHERE o.engine_model = mine.engine_model
+    AND (o.claim_turn, o.first_seq) < (mine.claim_turn, mine.first_seq))
+ELSE mine.rank + COALESCE((
+    SELECT SUM(MIN(o.queued, mine.rank + ((o.claim_turn, o.first_seq) < (mine.claim_turn, mine.first_seq))))
+    FROM key_queues AS o WHERE o.engine_model = mine.engine_model AND o.key_id <> mine.key_id), 0) END
+FROM mine
+"""
+
+
 def _reopen(path: str, busy_timeout: float) -> SQLiteJobStore:
     return SQLiteJobStore(path, busy_timeout=busy_timeout)
 
@@ -557,6 +639,9 @@ def _check_new_job(job: NewJob) -> None:
         raise ValueError(f"job credits must be a non-negative integer, got {job.credits!r}")
     if isinstance(job.max_attempts, bool) or not isinstance(job.max_attempts, int) or job.max_attempts < 1:
         raise ValueError(f"max_attempts must be an integer of at least 1, got {job.max_attempts!r}")
+    if (isinstance(job.work_seconds, bool) or not isinstance(job.work_seconds, (int, float))
+            or not 0 <= job.work_seconds < math.inf):
+        raise ValueError(f"work_seconds must be a finite number of at least 0, got {job.work_seconds!r}")
 
 
 def _check_lease(lease_seconds: float) -> None:

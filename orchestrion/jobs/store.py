@@ -164,6 +164,7 @@ class JobStore(abc.ABC):
         jobs for these models, whose last claim is the longest ago (a key never claimed before goes first; ties go
         to the oldest job). So one key's backlog never holds another key's job back by more than one job per
         key with work waiting. A batch of several jobs takes them in that same order, within one engine model.
+        Claims made at the same moment by several workers pass over each other's jobs to the next in that order.
         Claimed jobs become ``generating`` with ``attempts + 1``, ``lease_owner = worker_id`` and a lease that
         expires ``lease_seconds`` from now. Jobs of one call share one engine model (so they can form a batch).
         Expired leases are returned to the queue first (see :meth:`requeue_expired`).

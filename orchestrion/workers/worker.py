@@ -35,13 +35,27 @@ from ..jobs import FileRef, Job, JobStatus, JobStore, StoreError, StoreUnavailab
 from ..logs import log_event
 from ..storage import Storage, open_storage
 from ..storage.encode import FORMATS, encode_audio
+from .messages import client_message
 
-__all__ = ["Worker", "new_worker_id", "request_for", "sample_count", "store_result", "store_results"]
+__all__ = [
+    "EncodingFailed", "Worker", "new_worker_id", "request_for", "sample_count", "store_result", "store_results",
+]
 
 log = logging.getLogger("orchestrion.worker")
 
 #: How often a worker tells the store it is alive when idle, and how long the API trusts that.
 PRESENCE_SECONDS = 5.0
+
+
+#: What a client reads when its audio was made but could not be encoded or stored (the log says why).
+ENCODING_FAILED_MESSAGE = ("The audio was made but could not be encoded; the server's log has the details under "
+                           "this generation's id.")
+STORAGE_FAILED_MESSAGE = ("The audio was made but could not be stored; the server's log has the details under this "
+                          "generation's id.")
+
+
+class EncodingFailed(Exception):
+    """Encoding a result into its delivery format failed (the cause is chained)."""
 
 
 def new_worker_id() -> str:
@@ -98,7 +112,13 @@ def store_results(storage: Storage, job: Job, results: Sequence[GenerationResult
                        kind=kind, sample=sample)
 
     def encoded(audio: Any, sample_rate: int) -> Callable[[], bytes]:
-        return lambda: encode_audio(audio, sample_rate, fmt.name)
+        def encode() -> bytes:
+            try:
+                return encode_audio(audio, sample_rate, fmt.name)
+            except Exception as exc:
+                raise EncodingFailed(f"encoding {fmt.name} failed: {exc}") from exc
+
+        return encode
 
     tasks: list[tuple[int, str, str, str, Callable[[], bytes]]] = []
     for sample, result in enumerate(results):
@@ -323,18 +343,25 @@ class Worker:
             # Engine errors are about the request and will not change on retry; anything else might.
             retry = not isinstance(outcome, EngineError)
             name = outcome.name if isinstance(outcome, EngineError) else "generation_failed"
-            message = str(outcome) or type(outcome).__name__
-            if not isinstance(outcome, EngineError):
+            # The client reads an engine error's own words (paths and addresses taken out), or for anything else a
+            # generic sentence; the log below keeps the exception itself under the job id.
+            message = client_message(outcome)
+            if not isinstance(outcome, EngineError) or outcome.__cause__ is not None:
+                # A crash, or an engine error wrapping one: the traceback is the operator's to read.
                 log.error("job failed", exc_info=outcome, extra={"fields": {"job": job.id}})
             self.store.fail_job(job.id, self.worker_id, error_name=name, error_message=message, retry=retry)
-            log_event(log, "job failed", job=job.id, error=name, retry=retry, worker=self.worker_id)
+            log_event(log, "job failed", job=job.id, error=name, retry=retry, worker=self.worker_id,
+                      reason=f"{type(outcome).__name__}: {outcome}")
             return
         try:
             files = store_results(self.storage, job, outcome)
         except Exception as exc:
-            log.error("storing the result failed", exc_info=exc, extra={"fields": {"job": job.id}})
-            self.store.fail_job(job.id, self.worker_id, error_name="storage_failed",
-                                error_message=f"storing the result failed: {exc}", retry=True)
+            # The exception names the storage folder or bucket: it goes to the log, not to the client.
+            what = "encoding the result" if isinstance(exc, EncodingFailed) else "storing the result"
+            log.error(f"{what} failed", exc_info=exc, extra={"fields": {"job": job.id, "worker": self.worker_id}})
+            message = ENCODING_FAILED_MESSAGE if isinstance(exc, EncodingFailed) else STORAGE_FAILED_MESSAGE
+            self.store.fail_job(job.id, self.worker_id, error_name="storage_failed", error_message=message,
+                                retry=True)
             return
         first = outcome[0]
         audio_seconds = first.audio.shape[0] / first.sample_rate

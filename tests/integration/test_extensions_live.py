@@ -114,9 +114,10 @@ def test_canceling_a_running_generation_stops_its_engine_and_frees_the_worker(on
     assert f"job abandoned job={running['id']}" in log
     assert f"job completed job={running['id']}" not in log
     assert not (one_worker.data_dir / "files" / running["id"]).exists()
-    # The refund shows in the key's credits: only the finished generation (2 credits) stays charged.
+    # The refund shows in the key's credits: only the finished generation stays charged (5 s at 2 credits per
+    # 30 s, rounded up: 1 credit).
     listing = one_worker.cli("keys", "list").stdout
-    assert any(" cancel " in line and "credits 2/10" in line for line in listing.splitlines()), listing
+    assert any(" cancel " in line and "credits 1/10" in line for line in listing.splitlines()), listing
 
     # Canceling what has ended says so, without an error.
     again = httpx.delete(one_worker.base_url + "/v2/generate/audio", params={"generation_id": waiting["id"]},
@@ -202,7 +203,7 @@ def test_prefer_wait_answers_the_finished_generation_or_the_queued_one_with_loca
 # -- idempotency -------------------------------------------------------------------------------------------------
 def test_concurrent_retries_with_one_idempotency_key_make_one_generation(live_server: ServerProcess) -> None:
     key = live_server.create_key("idempotent", quota=100)
-    body = {"prompt": "an idempotent tone", "seed": 11}
+    body = {"prompt": "an idempotent tone", "seed": 11, "duration": 30}
 
     def send(_: int) -> httpx.Response:
         return create(live_server, key=key, headers={"Idempotency-Key": "order-42"}, **body)
@@ -215,7 +216,7 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_generation(live_se
     history = httpx.get(live_server.base_url + "/v2/generate/audio/generations", headers=auth(live_server, key),
                         timeout=10).json()
     assert [item["id"] for item in history["data"]] == [answers[0].json()["id"]]
-    assert history["data"][0]["meta"]["usage"]["credits_used"] == 2  # charged once
+    assert history["data"][0]["meta"]["usage"]["credits_used"] == 2  # charged once: 30 s at 2 credits per 30 s
 
     conflict = create(live_server, key=key, headers={"Idempotency-Key": "order-42"}, prompt="another tone")
     assert conflict.status_code == 409 and "Idempotency-Key" in conflict.json()["message"]
@@ -257,11 +258,11 @@ def test_history_lists_this_keys_generations_newest_first_in_pages(live_server: 
 
 # -- several samples and extra files -----------------------------------------------------------------------------
 def test_several_samples_have_their_own_seeds_files_and_charge(live_server: ServerProcess) -> None:
-    created = create(live_server, "three tones", seed=7, sample_count=3, headers={"Prefer": "wait=30"})
+    created = create(live_server, "three tones", seed=7, sample_count=3, duration=30, headers={"Prefer": "wait=30"})
     body = created.json()
     assert body["status"] == "completed", body
     assert body["seeds"] == [7, 8, 9] and body["seed"] == 7
-    assert body["meta"]["usage"]["credits_used"] == 3 * 2
+    assert body["meta"]["usage"] == {"credits_used": 3 * 2, "audio_seconds": 90}  # 2 credits per 30 s
     assert len(body["audio_files"]) == 3 and body["audio_file"] == body["audio_files"][0]
     assert [sample["seed"] for sample in body["samples"]] == [7, 8, 9]
     pitches = set()

@@ -133,7 +133,9 @@ class ComposerEngine(Engine):
             except EngineError as exc:
                 results.append(exc)
             except Exception as exc:  # one broken request must not take its batch down
-                error = EngineError(f"the composer failed on this prompt: {type(exc).__name__}: {exc}")
+                # The cause goes to the worker's log; the client reads a sentence written for it.
+                error = EngineError("the composer failed on this prompt (an internal error; the server's log has "
+                                    "the detail)")
                 error.__cause__ = exc
                 results.append(error)
             finally:

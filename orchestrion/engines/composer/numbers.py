@@ -7,11 +7,12 @@ What the user states wins over anything the interpreter guesses; :mod:`.interpre
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 from .text import fold, strip_accents
 
-__all__ = ["MAX_BPM", "MAX_DURATION", "MIN_BPM", "MIN_DURATION", "find_bpm", "find_duration", "find_key",
-           "find_metre", "parse_key"]
+__all__ = ["KEY_PATTERN", "MAX_BPM", "MAX_DURATION", "MIN_BPM", "MIN_DURATION", "find_bpm", "find_duration",
+           "find_key", "find_metre", "parse_key"]
 
 MIN_DURATION, MAX_DURATION = 5.0, 300.0
 MIN_BPM, MAX_BPM = 40.0, 240.0
@@ -25,39 +26,99 @@ _MODE_WORDS = {
     "lydian": "lydian", "mixolydian": "mixolydian", "locrian": "locrian",
 }
 _MODE_RE = "|".join(sorted(_MODE_WORDS, key=len, reverse=True))
-_ACCIDENTAL_RE = r"(?:\s*(?:#|♯|sharp|diese|sostenido)|\s*(?:♭|flat|bemol)|b(?![a-z])|is(?=[\s-])|es(?=[\s-]))"
+#: Accidentals written as a sign or a word, which may stand right before a mode ("C#m", "C sharp minor") ...
+_SHARP_WORDS = ("#", "♯", "sharp", "diese", "sostenido")
+_FLAT_WORDS = ("♭", "flat", "bemol")
+#: ... and those glued to the note ("Bb", German "Fis", "Ees") that need a space or hyphen before a mode.
+_GLUED_FLAT, _GLUED_SHARP_SUFFIX, _GLUED_FLAT_SUFFIX = "b", "is", "es"
+_ACCIDENTAL_RE = (
+    rf"(?:\s*(?:{'|'.join(_SHARP_WORDS)})|\s*(?:{'|'.join(_FLAT_WORDS)})|{_GLUED_FLAT}(?![a-z])"
+    rf"|{_GLUED_SHARP_SUFFIX}(?=[\s-])|{_GLUED_FLAT_SUFFIX}(?=[\s-]))"
+)
 
 
 def _accidental(text: str | None) -> int:
     if not text:
         return 0
     text = text.strip().lower()
-    if text in ("#", "♯", "sharp", "diese", "sostenido", "is"):
+    if text in (*_SHARP_WORDS, _GLUED_SHARP_SUFFIX):
         return 1
     return -1  # every other accidental the patterns accept is a flat
 
 
 # --- keys ---------------------------------------------------------------------------------------------------------
+#: "key of D minor" and "D minor key" are read as "D minor".
+_KEY_PREFIX, _KEY_SUFFIX = "key of ", " key"
 _KEY_ALONE_RE = re.compile(
     rf"^(?:(?P<letter>[a-g])|(?P<solfege>do|re|mi|fa|sol|la|si|ut))\s*-?\s*(?P<acc>{_ACCIDENTAL_RE})?"
     rf"\s*-?\s*(?P<mode>{_MODE_RE})?$"
 )
+#: A chord symbol's minor with a glued flat ("Ebm", "Bbm"), which the glued flat's rule above does not reach.
+_GLUED_FLAT_MINOR_RE = re.compile(rf"^(?:(?P<letter>[a-g])|(?P<solfege>do|re|mi|fa|sol|la|si|ut)){_GLUED_FLAT}m$")
 
 
 def parse_key(text: str) -> tuple[int, str] | None:
-    """``"E-flat major"`` → ``(3, "major")``, ``"F#m"`` → ``(6, "minor")``, ``"D dorian"`` → ``(2, "dorian")``.
+    """``"E-flat major"`` → ``(3, "major")``, ``"F#m"`` → ``(6, "minor")``, ``"Ebm"`` → ``(3, "minor")``,
+    ``"D dorian"`` → ``(2, "dorian")``.
 
     A bare note name is major. Returns None for anything that is not a key.
     """
     if not isinstance(text, str) or len(text) > 40:
         return None
-    folded = fold(text).strip().replace("key of ", "").replace(" key", "").strip()
+    folded = fold(text).strip().replace(_KEY_PREFIX, "").replace(_KEY_SUFFIX, "").strip()
+    chord = _GLUED_FLAT_MINOR_RE.match(folded)
+    if chord is not None:
+        base = _LETTERS[chord["letter"]] if chord["letter"] else _SOLFEGE[chord["solfege"]]
+        return (base - 1) % 12, "minor"
     match = _KEY_ALONE_RE.match(folded)
     if match is None:
         return None
     base = _LETTERS[match["letter"]] if match["letter"] else _SOLFEGE[match["solfege"]]
     mode = _MODE_WORDS[match["mode"]] if match["mode"] else "major"
     return (base + _accidental(match["acc"])) % 12, mode
+
+
+# --- the same grammar as one regular expression, for schemas ----------------------------------------------------
+def _spelled(word: str) -> str:
+    """``word`` as a pattern that takes each letter in either case and with any Latin-1 accent :func:`fold` drops
+    ("ré", "Dièse", "BÉMOL"); signs and spaces stand for themselves."""
+    classes = []
+    for char in word:
+        if char.isascii() and char.isalpha():
+            variants = {char, char.upper()} | {c for c in _LATIN_1_LETTERS if fold(c) == char}
+            classes.append("[" + "".join(sorted(variants)) + "]")
+        else:
+            classes.append(char)
+    return "".join(classes)
+
+
+def _any_of(words: Iterable[str]) -> str:
+    return "(?:" + "|".join(_spelled(word) for word in sorted(words, key=len, reverse=True)) + ")"
+
+
+def _key_pattern() -> str:
+    """The strings :func:`parse_key` reads (at most 40 characters), as a regular expression that means the same in
+    Python and ECMA-262 (so in JSON Schema): no flags and no look-arounds, which are written out instead.
+
+    Spaces stand where the grammar allows any whitespace, and a hyphen where it allows one or two, so a few odd
+    spellings :func:`parse_key` tolerates (a tab between words, "D -", "C - - dorian") are not in the pattern;
+    everything in the pattern is a key.
+    """
+    gap = " *-? *"  # between note, accidental and mode: nothing, spaces, or one hyphen
+    spaced = "(?: *- *| +)"  # a gap that is not empty: after "Bb", "Fis", "Ees" a glued mode would be misread
+    sign = _any_of(_SHARP_WORDS + _FLAT_WORDS)
+    glued_flat = _spelled(_GLUED_FLAT)
+    before_mode = "|".join((f"{gap}{sign}{gap}", f"{gap}{glued_flat}{spaced}",
+                            f"{gap}{_any_of((_GLUED_SHARP_SUFFIX, _GLUED_FLAT_SUFFIX))}{spaced}", gap))
+    rest = f"(?:{before_mode}){_any_of(_MODE_WORDS)}|{gap}{sign}|{gap}{glued_flat}|{glued_flat}{_spelled('m')}"
+    return (f"^ *(?:{_spelled(_KEY_PREFIX)})?{_any_of([*_LETTERS, *_SOLFEGE])}(?:{rest})?"
+            f"(?:{_spelled(_KEY_SUFFIX)})? *$")
+
+
+#: Letters with an accent in Latin-1 (À-ÿ): the accented spellings :data:`KEY_PATTERN` admits.
+_LATIN_1_LETTERS = tuple(chr(code) for code in range(0xC0, 0x100) if chr(code).isalpha())
+#: What :func:`parse_key` accepts, as a regular expression (for the API's JSON Schema).
+KEY_PATTERN = _key_pattern()
 
 
 # Keys inside a prompt: a note name followed by a mode word; "in A" / "key of Bb"; a chord symbol like "F#m".

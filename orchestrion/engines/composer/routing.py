@@ -110,7 +110,7 @@ def _decide(votes: list[tuple[str, float, int]], banned: set[str]) -> tuple[str,
     if not best:
         return None
     ranked = sorted(best, key=lambda s: (-best[s], -total[s], first[s]))
-    weight_sum = sum(total[s] for s in ranked)
+    weight_sum = sum(total[s] for s in ranked) or 1.0  # votes may all weigh 0 (a misspelled umbrella word)
     return ranked[0], tuple((s, total[s] / weight_sum) for s in ranked[:6])
 
 

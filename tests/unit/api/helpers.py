@@ -27,8 +27,8 @@ class PickyEngine(Engine):
 
     def validate(self, request: GenerationRequest) -> None:
         super().validate(request)
-        if request.params.get("key") == "H major":
-            raise InvalidRequest("key", "'H major' is not a key this engine knows")
+        if request.params.get("key") == "B locrian":  # a key (the schema admits it) this engine will not play
+            raise InvalidRequest("key", "'B locrian' is not a key this engine plays")
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "picky": True}

@@ -35,14 +35,15 @@ async def post(client: httpx.AsyncClient, key: str, body: object) -> httpx.Respo
         ({"model": "test/tone", "prompt": "x", "seed": True}, "seed: must be an integer"),
         ({"model": "test/tone", "prompt": "x", "seed": 1.5}, "seed: input should be a valid integer"),
         ({"model": "test/tone", "prompt": "x", "duration": 4}, "duration: input should be greater than or equal to 5"),
-        ({"model": "test/tone", "prompt": "x", "bpm": 500}, "bpm: input should be less than or equal to 300"),
+        ({"model": "test/tone", "prompt": "x", "bpm": 500}, "bpm: input should be less than or equal to 240"),
         ({"model": "test/tone", "prompt": "x", "loop": "yes"}, "loop: input should be a valid boolean"),
         ({"model": "test/tone", "prompt": "x", "output_format": "aiff"}, "output_format: input should be"),
         ({"model": "test/tone", "prompt": "x", "temperature": 1}, "temperature: is not a known field"),
         ({"model": "nope/model", "prompt": "x"}, "model: unknown model 'nope/model'; served models: acme/tone-v2"),
         ([1, 2], "body must be a JSON object"),
         ({"model": "test/picky", "prompt": "x", "duration": 90}, "duration: must be between 1 and 60 seconds"),
-        ({"model": "test/picky", "prompt": "x", "key": "H major"}, "key: 'H major' is not a key this engine knows"),
+        ({"model": "test/picky", "prompt": "x", "key": "B locrian"}, "key: 'B locrian' is not a key this engine plays"),
+        ({"model": "test/picky", "prompt": "x", "key": "H major"}, "key: 'H major' is not a key; write a note name"),
     ],
 )
 async def test_400_names_the_field_and_why(client, api_key, body, field_message) -> None:

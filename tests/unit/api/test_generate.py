@@ -78,7 +78,7 @@ async def test_poll_queued_generation(client, api_key) -> None:
     GenerationOut.model_validate(body)
     assert body["id"] == second["id"] and body["status"] == "queued"
     assert body["audio_file"] is None and body["error"] is None
-    assert body["meta"] == {"usage": {"credits_used": 2}}
+    assert body["meta"] == {"usage": {"credits_used": 2, "audio_seconds": 30}}  # 30 s at 2 credits per 30 s
     assert body["queue_position"] == 1 and body["progress"] == 0
     assert body["seed"] == second["seed"] and body["completed_at"] is None
     first_body = (await client.get("/v2/generate/audio", params={"generation_id": first["id"]},

@@ -6,9 +6,18 @@ import re
 
 import pytest
 
+import dataclasses
+import logging
+from typing import Any
+
+import httpx
+
 from orchestrion.api import routes_meta
+from orchestrion.api.app import create_app
 from orchestrion.api.schemas import ModelList
-from tests.unit.api.helpers import ERROR_KEYS, assert_error, bearer, complete
+from orchestrion.config import CREDIT_SECONDS, ModelConfig
+from orchestrion.engines import Engine
+from tests.unit.api.helpers import ERROR_KEYS, assert_error, bearer, complete, make_settings
 
 pytestmark = pytest.mark.asyncio
 
@@ -145,3 +154,54 @@ async def test_root_falls_back_to_a_page_linking_the_docs(client, tmp_path, monk
 
 async def test_unknown_static_file_is_a_404_in_the_error_shape(client) -> None:
     assert_error(await client.get("/static/definitely-not-here.js"), 404)
+
+
+class PathyEngine(Engine):
+    """Says what an engine says for its operator: a weights folder, an upstream's URL with its credentials."""
+
+    name = "test-pathy"
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "available": False,
+                "unavailable_reason": "no weights in /srv/orchestrion/models/secret-weights (run the download)",
+                "source": "/srv/orchestrion/models/secret-weights",
+                "upstream": "https://operator:hunter2@music.internal:8443/v2",
+                "notes": ["see /etc/orchestrion/secret.toml"]}
+
+    def generate(self, requests: Any, progress: Any) -> list:
+        raise NotImplementedError("only described")
+
+
+class CrashingDescribeEngine(PathyEngine):
+    name = "test-crashing-describe"
+
+    def describe(self) -> dict[str, Any]:
+        raise RuntimeError("cannot read /srv/orchestrion/secret.toml")
+
+
+async def test_models_state_the_credit_rate_and_no_server_path_or_address(store, tmp_path, caplog) -> None:
+    settings = make_settings(tmp_path / "data")
+    settings = dataclasses.replace(settings, models={
+        **settings.models,
+        "test/pathy": ModelConfig(id="test/pathy", engine="tests.unit.api.test_meta:PathyEngine"),
+        "test/crashing": ModelConfig(id="test/crashing", engine="tests.unit.api.test_meta:CrashingDescribeEngine"),
+    })
+    transport = httpx.ASGITransport(app=create_app(settings, store))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        with caplog.at_level(logging.WARNING, logger="orchestrion.api"):
+            response = await client.get("/v1/models")
+    assert response.status_code == 200
+    ModelList.model_validate(response.json())
+    by_id = {entry["id"]: entry for entry in response.json()["data"]}
+    assert all(entry["credit_seconds"] == CREDIT_SECONDS for entry in by_id.values())
+    for secret in ("/srv", "/etc", "orchestrion/models", "hunter2", "music.internal", "8443"):
+        assert secret not in response.text, secret
+    pathy = by_id["test/pathy"]
+    assert pathy["available"] is False
+    assert pathy["unavailable_reason"] == "no weights in secret-weights (run the download)"
+    assert pathy["source"] == "secret-weights" and pathy["upstream"] == "[address]"
+    assert pathy["notes"] == ["see secret.toml"]
+    crashed = by_id["test/crashing"]
+    assert crashed["available"] is False and "log" in crashed["unavailable_reason"]
+    # The operator reads the whole reason in the log.
+    assert any("/srv/orchestrion/secret.toml" in str(getattr(r, "fields", {}).get("reason")) for r in caplog.records)

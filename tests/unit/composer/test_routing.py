@@ -87,3 +87,9 @@ def test_no_genre_word_goes_to_the_nearest_style_by_what_the_prompt_describes() 
         interpret("zorblax quintessence of the glimmering void").style}
     # and the text's hash plays no part: reordering unrelated words keeps the style
     assert interpret("glimmering void zorblax").style == interpret("zorblax glimmering void").style
+
+
+def test_a_prompt_whose_only_genre_votes_weigh_nothing_still_routes() -> None:
+    # A near-miss of an umbrella word votes with weight 0; the weights reported must not divide by their sum.
+    brief = interpret("GONE_MESSAGE", "drums", {"bpm": 60})
+    assert brief.style in STYLES

@@ -43,7 +43,7 @@ def test_forwards_downloads_and_decodes_to_48k_stereo(remote):
     spectrum = np.abs(np.fft.rfft(result.audio[:48_000, 0]))
     assert np.argmax(spectrum) == 280
     assert result.info["upstream_id"].endswith(":tone") and result.info["upstream_seed"] == 3
-    assert result.info["upstream_credits"] == 2
+    assert result.info["upstream_credits"] == 1  # 5 s at the remote rate of 2 credits per 30 s, rounded up
     assert progress and progress[0][1] == 0.05
     engine.close()
 

@@ -19,6 +19,8 @@ from orchestrion.jobs.keys import generate_key, new_key_id
 from orchestrion.jobs.postgres import PostgresJobStore
 from tests.support.postgres import PostgresServer
 
+from . import _upgrade
+
 MODEL = "test/tone"
 ROOMY = {"max_queued_per_key": 10_000, "max_queued_total": 10_000}
 SPAWN = multiprocessing.get_context("spawn")
@@ -211,3 +213,21 @@ def test_an_unmigrated_database_is_a_store_error(url: str) -> None:
             store.get_job("x")
     finally:
         store.close()
+
+
+def test_a_database_from_before_fair_claims_and_budgets_upgrades_keeping_its_data(url: str) -> None:
+    import psycopg
+
+    from orchestrion.jobs.migrate import load_migrations, run_migrations
+    from orchestrion.jobs.postgres import POSTGRES_DIALECT
+
+    migrations = load_migrations("orchestrion.jobs.migrations.postgres")
+    with psycopg.connect(url) as conn:
+        assert run_migrations(conn, migrations[:_upgrade.BEFORE], POSTGRES_DIALECT) == _upgrade.BEFORE
+        _upgrade.seed(conn.execute, "%s")
+    upgraded = PostgresJobStore(url)
+    try:
+        assert upgraded.migrate() == migrations[-1].version
+        _upgrade.assert_upgraded(upgraded)
+    finally:
+        upgraded.close()

@@ -11,6 +11,8 @@ import pytest
 from orchestrion.jobs.migrate import Migration, MigrationError, load_migrations, run_migrations
 from orchestrion.jobs.sqlite import SQLITE_DIALECT, SQLiteJobStore
 
+from . import _upgrade
+
 SQLITE_MIGRATIONS = "orchestrion.jobs.migrations.sqlite"
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -170,3 +172,20 @@ def test_two_files_with_one_version_are_an_error(tmp_path: Path) -> None:
     folder = _write_migrations(tmp_path / "m", {"0001_a.sql": "SELECT 1;", "0001_b.sql": "SELECT 2;"})
     with pytest.raises(MigrationError, match="0001"):
         load_migrations(folder)
+
+
+def test_a_database_from_before_fair_claims_and_budgets_upgrades_keeping_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "before_budgets.db"
+    migrations = load_migrations(SQLITE_MIGRATIONS)
+    old = SQLiteJobStore(path)
+    conn = old._conn()
+    assert run_migrations(conn, migrations[:_upgrade.BEFORE], SQLITE_DIALECT) == _upgrade.BEFORE
+    conn.execute("BEGIN")
+    _upgrade.seed(conn.execute, "?")
+    conn.execute("COMMIT")
+    old.close()
+
+    upgraded = SQLiteJobStore(path)
+    assert upgraded.migrate() == migrations[-1].version
+    _upgrade.assert_upgraded(upgraded)
+    upgraded.close()

@@ -8,13 +8,19 @@ import time
 import uuid
 from pathlib import Path
 
+import logging
+
+import numpy as np
 import pytest
 import soundfile
 
 from orchestrion.config import load_settings
 from orchestrion.jobs import JobStatus, NewJob, StoreUnavailable
 from orchestrion.jobs.sqlite import SQLiteJobStore
-from orchestrion.workers.worker import Worker
+from orchestrion.engines import EngineError, GenerationResult
+from orchestrion.workers.messages import GENERIC_MESSAGE
+from orchestrion.workers.worker import ENCODING_FAILED_MESSAGE, STORAGE_FAILED_MESSAGE, Worker
+from tests.unit.api.helpers import bearer, make_key
 
 TONE = "tests.engines.tone:ToneEngine"
 
@@ -35,12 +41,13 @@ def env(tmp_path: Path):
     store.close()
 
 
-def make_job(store: SQLiteJobStore, key_id: str, prompt: str, model: str = "test/tone", **params) -> str:
+def make_job(store: SQLiteJobStore, key_id: str, prompt: str, model: str = "test/tone", max_attempts: int = 2,
+             **params) -> str:
     job_id = f"{uuid.uuid4()}:{model.split('/')[-1]}"
     store.create_job(
         NewJob(id=job_id, key_id=key_id, model=model, engine_model=model,
                params={"prompt": prompt, "negative_prompt": "", "seed": 3, "duration": 1.0, **params},
-               credits=2 if model == "test/tone" else 1, max_attempts=2),
+               credits=2 if model == "test/tone" else 1, max_attempts=max_attempts),
         max_queued_per_key=100, max_queued_total=100,
     )
     return job_id
@@ -87,13 +94,17 @@ def test_engine_error_fails_at_once_and_refunds(env) -> None:
     assert job.credits_used == 0 and store.list_keys()[0].credits_used == 0
 
 
-def test_unexpected_error_is_retried_then_fails(env) -> None:
+def test_unexpected_error_is_retried_then_fails(env, caplog) -> None:
     settings, store, key = env
     job_id = make_job(store, key.id, "explode")
-    run_worker(settings, store, 2)
+    with caplog.at_level(logging.ERROR, logger="orchestrion.worker"):
+        run_worker(settings, store, 2)
     job = store.get_job(job_id)
     assert job.status is JobStatus.ERROR and job.attempts == 2
-    assert job.error_name == "generation_failed" and "unexpected failure" in job.error_message
+    # The client reads a sentence written for it; the exception's own text stays in the log, under the job id.
+    assert job.error_name == "generation_failed" and job.error_message == GENERIC_MESSAGE
+    logged = [r for r in caplog.records if getattr(r, "fields", {}).get("job") == job_id and r.exc_info]
+    assert logged and all("unexpected failure" in str(r.exc_info[1]) for r in logged)
 
 
 def test_engines_load_once_per_worker(env, tmp_path: Path) -> None:
@@ -173,3 +184,57 @@ def test_a_store_outage_longer_than_the_lease_costs_the_attempt_not_the_worker(e
     run_worker(settings, store, 1)  # the job's second attempt
     job = store.get_job(first)
     assert job.status is JobStatus.COMPLETED and job.attempts == 2
+
+
+# -- what a client reads about a failure ----------------------------------------------------------------------------
+def test_an_unwritable_files_folder_fails_the_job_without_telling_the_client_where_files_live(env, caplog) -> None:
+    settings, store, _ = env
+    # A plain file stands where the files folder should be: every write under it fails with an OSError naming the
+    # path ("[Errno 20] Not a directory: '/…/files/<id>'"), for root too (unlike a read-only folder).
+    settings.files_dir.write_text("not a folder")
+    api_key, key_id = make_key(store)
+    job_id = make_job(store, key_id, "a tone")
+    with caplog.at_level(logging.ERROR, logger="orchestrion.worker"):
+        run_worker(settings, store, 2)
+    job = store.get_job(job_id)
+    assert job.status is JobStatus.ERROR and job.attempts == 2 and job.error_name == "storage_failed"
+
+    from fastapi.testclient import TestClient
+
+    from orchestrion.api.app import create_app
+
+    with TestClient(create_app(settings, store)) as client:
+        polled = client.get("/v2/generate/audio", params={"generation_id": job_id}, headers=bearer(api_key))
+    error = polled.json()["error"]
+    assert error == {"name": "storage_failed", "message": STORAGE_FAILED_MESSAGE}
+    assert "/" not in error["message"] and "Errno" not in error["message"]
+    assert str(settings.files_dir) not in polled.text and settings.data_dir.parent.name not in polled.text
+    # The operator's log has the whole story, under the job id.
+    logged = [r for r in caplog.records if getattr(r, "fields", {}).get("job") == job_id and r.exc_info]
+    assert len(logged) == 2
+    assert all(str(settings.files_dir) in str(r.exc_info[1]) and "Errno" in str(r.exc_info[1]) for r in logged)
+
+
+def test_audio_that_cannot_be_encoded_fails_the_job_with_a_message_for_the_client(env, caplog) -> None:
+    settings, store, key = env
+    job_id = make_job(store, key.id, "a tone", max_attempts=1)
+    worker = Worker(settings, store=store)
+    [job] = store.claim_jobs(worker.worker_id, ["test/tone"], limit=1, lease_seconds=60)
+    broken = GenerationResult(audio=np.full((480, 2), np.nan, dtype=np.float32), sample_rate=48_000)
+    with caplog.at_level(logging.ERROR, logger="orchestrion.worker"):
+        worker._finish(job, [broken], 0.1)
+    failed = store.get_job(job_id)
+    assert failed.status is JobStatus.ERROR and failed.error_message == ENCODING_FAILED_MESSAGE
+    assert any("NaN" in str(r.exc_info[1].__cause__) for r in caplog.records if r.exc_info)
+
+
+def test_an_engine_error_reaches_the_client_in_its_own_words_without_server_paths(env, tmp_path: Path) -> None:
+    settings, store, key = env
+    job_id = make_job(store, key.id, "a tone", max_attempts=1)
+    worker = Worker(settings, store=store)
+    [job] = store.claim_jobs(worker.worker_id, ["test/tone"], limit=1, lease_seconds=60)
+    weights = tmp_path / "models" / "secret-weights.bin"
+    worker._finish(job, EngineError(f"the weights at '{weights}' are damaged"), 0.1)
+    failed = store.get_job(job_id)
+    assert failed.error_name == "engine_error"
+    assert failed.error_message == "the weights at 'secret-weights.bin' are damaged"
