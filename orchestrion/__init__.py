@@ -6,14 +6,13 @@ The top-level package is the SDK's front door and stays light (no numpy, engines
 
     client = Client("http://127.0.0.1:8000", api_key="...")
     generation = client.audio.generate_and_wait(prompt="lo-fi hip hop for a rainy night")
-    generation.download("rainy.wav")
+    client.audio.download(generation, "rainy.wav")
 
 The service lives in subpackages: ``api``, ``jobs``, ``workers``, ``engines``, ``storage``, ``cli``.
 """
 
-__version__ = "0.1.0"
-
-from orchestrion.client import (  # noqa: E402  (after __version__, which the client's User-Agent reads)
+from orchestrion._version import __version__
+from orchestrion.client import (
     APIConnectionError,
     APIError,
     APITimeoutError,

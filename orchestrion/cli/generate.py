@@ -108,17 +108,17 @@ def run_remote(client: Any, progress: Progress, *, prompt: str, negative_prompt:
     outcome = Outcome(status=generation.status, seed=generation.seed, model=generation.model or model,
                       id=generation.id)
     target = Path(output) if output else _default_output(generation.seed, generation.id, params["output_format"])
-    outcome.file = generation.download(target)
+    outcome.file = client.audio.download(generation, target)
     if midi:
         if generation.midi_file is None:
             raise fail("the server returned no MIDI file for this model", EXIT_FAILED)
-        outcome.midi = generation.download(midi, file=generation.midi_file)
+        outcome.midi = client.audio.download(generation, midi, file=generation.midi_file)
     if stems:
         if not generation.stems:
             raise fail("the server returned no stems for this model", EXIT_FAILED)
         folder = Path(stems)
         folder.mkdir(parents=True, exist_ok=True)
-        outcome.stems = [generation.download(folder, file=stem) for stem in generation.stems]
+        outcome.stems = [client.audio.download(generation, folder, file=stem) for stem in generation.stems]
     return outcome
 
 

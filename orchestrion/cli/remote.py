@@ -111,16 +111,16 @@ def download(generation_id: str, output: str | None, midi: str | None, stems: st
             with Progress(enabled=not as_json) as progress:
                 progress.on_generation(generation)
                 generation = client.audio.wait(generation, timeout=timeout or None, on_update=progress.on_generation)
-        written = {"file": generation.download(output), "midi": None, "stems": []}
+        written = {"file": client.audio.download(generation, output), "midi": None, "stems": []}
         if midi:
             if generation.midi_file is None:
                 raise fail(f"generation {generation_id} has no MIDI file", EXIT_FAILED, "no_midi")
-            written["midi"] = generation.download(midi, file=generation.midi_file)
+            written["midi"] = client.audio.download(generation, midi, file=generation.midi_file)
         if stems:
             if not generation.stems:
                 raise fail(f"generation {generation_id} has no stems", EXIT_FAILED, "no_stems")
             Path(stems).mkdir(parents=True, exist_ok=True)
-            written["stems"] = [generation.download(stems, file=stem) for stem in generation.stems]
+            written["stems"] = [client.audio.download(generation, stems, file=stem) for stem in generation.stems]
     if as_json:
         echo_json({
             "id": generation.id,

@@ -6,7 +6,7 @@
 
     async with AsyncClient() as client:  # ORCHESTRION_BASE_URL, ORCHESTRION_API_KEY
         generation = await client.audio.generate_and_wait(prompt="a calm piano waltz", seed=7)
-        await generation.adownload("waltz.wav")
+        await client.audio.download(generation, "waltz.wav")
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class AsyncAudio:
         response = await self._client._request(
             "POST", GENERATIONS_PATH, json=body, headers=self._client._create_headers(idempotency_key)
         )
-        return Generation.from_dict(self._client._json(response), self._client)
+        return Generation.from_dict(self._client._json(response))
 
     async def retrieve(self, generation_id: str) -> Generation:
         """The generation as the server sees it now."""
@@ -160,7 +160,7 @@ class AsyncAudio:
     async def _poll(self, generation_id: str) -> tuple[Generation, float | None]:
         response = await self._client._request("GET", GENERATIONS_PATH, params={"generation_id": generation_id})
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return Generation.from_dict(self._client._json(response), self._client), retry_after
+        return Generation.from_dict(self._client._json(response)), retry_after
 
     async def wait(
         self,
@@ -206,7 +206,7 @@ class AsyncAudio:
         """
         generation_id = self._client._generation_id(generation)
         response = await self._client._request("DELETE", GENERATIONS_PATH, params={"generation_id": generation_id})
-        return Generation.from_dict(self._client._json(response), self._client)
+        return Generation.from_dict(self._client._json(response))
 
     async def events(self, generation: Generation | str) -> AsyncIterator[Generation]:
         """The generation each time its status, progress or queue position changes, ending with its final status.
@@ -281,6 +281,13 @@ class AsyncAudio:
         file: AudioFile | None = None,
     ) -> Path:
         """Stream a finished generation's track (or ``file``) to ``path``; returns the path written.
+
+        ``generation`` is a :class:`Generation` or its id (then it is retrieved first). ``path`` is a file name, an
+        existing folder or one written with a trailing slash (created; the server's file name is used inside it), or
+        ``None`` for the server's file name in the current folder. ``file`` picks another of
+        ``generation.files()``: ``file=generation.midi_file`` for the MIDI, ``file=stem`` for one of
+        ``generation.stems``. Raises :class:`GenerationFailed` for a generation that ended without audio and
+        :class:`OrchestrionError` for one not finished yet (:meth:`wait` for it first).
 
         The file appears whole or not at all: bytes go to a hidden partial file renamed into place once their count
         matches ``file_size``.

@@ -28,6 +28,8 @@ from typing import Any, Mapping
 
 import httpx
 
+from orchestrion._version import __version__
+
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -127,8 +129,6 @@ class BaseClient:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        from orchestrion import __version__
-
         url = base_url or _env("ORCHESTRION_BASE_URL") or DEFAULT_BASE_URL
         parsed = httpx.URL(url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
@@ -261,7 +261,7 @@ class BaseClient:
             raise OrchestrionError(
                 f"an event of generation {generation_id} is not JSON: {event.data[:200]!r}"
             ) from None
-        return Generation.from_dict(payload, self)  # type: ignore[arg-type]
+        return Generation.from_dict(payload)
 
     def _events_interrupted(self, generation_id: str, failures: int, cause: Exception | None,
                             request: httpx.Request) -> float:

@@ -6,7 +6,7 @@
 
     with Client() as client:  # ORCHESTRION_BASE_URL, ORCHESTRION_API_KEY
         generation = client.audio.generate_and_wait(prompt="a calm piano waltz", seed=7)
-        generation.download("waltz.wav")
+        client.audio.download(generation, "waltz.wav")
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ class Audio:
         response = self._client._request(
             "POST", GENERATIONS_PATH, json=body, headers=self._client._create_headers(idempotency_key)
         )
-        return Generation.from_dict(self._client._json(response), self._client)
+        return Generation.from_dict(self._client._json(response))
 
     def retrieve(self, generation_id: str) -> Generation:
         """The generation as the server sees it now."""
@@ -158,7 +158,7 @@ class Audio:
     def _poll(self, generation_id: str) -> tuple[Generation, float | None]:
         response = self._client._request("GET", GENERATIONS_PATH, params={"generation_id": generation_id})
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return Generation.from_dict(self._client._json(response), self._client), retry_after
+        return Generation.from_dict(self._client._json(response)), retry_after
 
     def wait(
         self,
@@ -204,7 +204,7 @@ class Audio:
         """
         generation_id = self._client._generation_id(generation)
         response = self._client._request("DELETE", GENERATIONS_PATH, params={"generation_id": generation_id})
-        return Generation.from_dict(self._client._json(response), self._client)
+        return Generation.from_dict(self._client._json(response))
 
     def events(self, generation: Generation | str) -> Iterator[Generation]:
         """The generation each time its status, progress or queue position changes, ending with its final status.
@@ -278,6 +278,13 @@ class Audio:
         file: AudioFile | None = None,
     ) -> Path:
         """Stream a finished generation's track (or ``file``) to ``path``; returns the path written.
+
+        ``generation`` is a :class:`Generation` or its id (then it is retrieved first). ``path`` is a file name, an
+        existing folder or one written with a trailing slash (created; the server's file name is used inside it), or
+        ``None`` for the server's file name in the current folder. ``file`` picks another of
+        ``generation.files()``: ``file=generation.midi_file`` for the MIDI, ``file=stem`` for one of
+        ``generation.stems``. Raises :class:`GenerationFailed` for a generation that ended without audio and
+        :class:`OrchestrionError` for one not finished yet (:meth:`wait` for it first).
 
         The file appears whole or not at all: bytes go to a hidden partial file renamed into place once their count
         matches ``file_size``.

@@ -18,14 +18,15 @@ The tree::
 
 The server's error body is ``{"message", "path", "requestId", "statusCode", "timestamp"}``; :class:`APIError` keeps
 each field, and the class docstring is the message when the body has none (a proxy's HTML page, say).
+
+This module imports nothing else of the SDK (``_types`` imports it, not the other way round), so the ``generation``
+that :class:`GenerationFailed` and :class:`WaitTimeout` carry is typed ``Any`` here; it is always a
+:class:`~orchestrion.client.Generation`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
-
-if TYPE_CHECKING:
-    from ._types import Generation
+from typing import Any, Mapping
 
 __all__ = [
     "APIConnectionError",
@@ -128,8 +129,9 @@ class ServerError(APIError):
 class GenerationFailed(OrchestrionError):
     """The generation ended without audio."""
 
-    def __init__(self, generation: "Generation") -> None:
+    def __init__(self, generation: Any) -> None:
         error = generation.error
+        #: The :class:`~orchestrion.client.Generation` as it ended, without audio.
         self.generation = generation
         self.error_name = error.name if error else generation.status
         self.error_message = error.message if error else f"generation ended with status {generation.status!r}"
@@ -139,7 +141,8 @@ class GenerationFailed(OrchestrionError):
 class WaitTimeout(OrchestrionError):
     """The generation did not finish in time."""
 
-    def __init__(self, generation: "Generation", timeout: float) -> None:
+    def __init__(self, generation: Any, timeout: float) -> None:
+        #: The :class:`~orchestrion.client.Generation` as last seen, still queued or generating.
         self.generation = generation
         self.timeout = timeout
         super().__init__(

@@ -1,23 +1,16 @@
 """What the SDK hands back: generations, their files, served models.
 
 Each type is built from the server's JSON with :meth:`from_dict`, keeps that JSON in ``raw`` (so extra fields a
-newer server adds are never lost) and is otherwise read-only. A :class:`Generation` remembers the client that fetched
-it, which is how ``generation.download(path)`` works without passing the client again.
+newer server adds are never lost) and is otherwise read-only. They are data only and know nothing of the clients
+that fetch them: to save a generation's files, pass it to ``client.audio.download(generation, path)``.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from ._exceptions import OrchestrionError
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from ._async_client import AsyncClient
-    from ._client import Client
 
 __all__ = ["ACTIVE_STATUSES", "AudioFile", "Generation", "GenerationError", "Model"]
 
@@ -112,10 +105,9 @@ class Generation:
     midi_file: AudioFile | None = None
     stems: tuple[AudioFile, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    _client: "Client | AsyncClient | None" = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], client: "Client | AsyncClient | None" = None) -> "Generation":
+    def from_dict(cls, data: Mapping[str, Any]) -> "Generation":
         if not isinstance(data, Mapping) or not isinstance(data.get("id"), str) or "status" not in data:
             raise OrchestrionError(f"the server's answer is not a generation: {str(data)[:200]}")
         audio = data.get("audio_file")
@@ -145,7 +137,6 @@ class Generation:
             midi_file=AudioFile.from_dict(midi) if midi else None,
             stems=tuple(AudioFile.from_dict(s) for s in stems),
             raw=dict(data),
-            _client=client,
         )
 
     @property
@@ -163,37 +154,9 @@ class Generation:
         return self.status == "canceled"
 
     def files(self) -> list[AudioFile]:
-        """Every downloadable file: the track, then MIDI, then stems."""
+        """Every downloadable file: the track, then MIDI, then stems (any may be the ``file`` to download)."""
         found = [self.audio_file, self.midi_file, *self.stems]
         return [f for f in found if f is not None]
-
-    def download(self, path: "str | os.PathLike[str] | None" = None, *, file: AudioFile | None = None) -> "Path":
-        """Stream the track (or ``file``, one of :meth:`files`) to ``path`` and return where it was written.
-
-        ``path`` may be a folder (the server's file name is used inside it) or omitted (the current folder).
-        Raises :class:`GenerationFailed` for a failed generation and :class:`OrchestrionError` when not finished.
-        """
-        from ._client import Client
-
-        if not isinstance(self._client, Client):
-            raise TypeError(_unbound_hint(self, "download", "adownload"))
-        return self._client.audio.download(self, path, file=file)
-
-    async def adownload(
-        self, path: "str | os.PathLike[str] | None" = None, *, file: AudioFile | None = None
-    ) -> "Path":
-        """The :class:`AsyncClient` twin of :meth:`download`."""
-        from ._async_client import AsyncClient
-
-        if not isinstance(self._client, AsyncClient):
-            raise TypeError(_unbound_hint(self, "adownload", "download"))
-        return await self._client.audio.download(self, path, file=file)
-
-
-def _unbound_hint(generation: Generation, called: str, other: str) -> str:
-    if generation._client is None:
-        return "this Generation is not bound to a client; use client.audio.download(generation, path)"
-    return f"this Generation came from a {type(generation._client).__name__}: use generation.{other}(path)"
 
 
 def _progress_percent(value: Any) -> float | None:

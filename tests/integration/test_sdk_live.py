@@ -38,7 +38,7 @@ def test_a_five_line_script_generates_waits_and_downloads(live_server: ServerPro
 
         client = Client()  # ORCHESTRION_BASE_URL, ORCHESTRION_API_KEY
         generation = client.audio.generate_and_wait(prompt="a calm piano waltz", seed=7)
-        print(generation.download("waltz.wav"))
+        print(client.audio.download(generation, "waltz.wav"))
     """))
     env = clean_env(ORCHESTRION_BASE_URL=live_server.base_url, ORCHESTRION_API_KEY=live_server.api_key)
     run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
@@ -56,15 +56,15 @@ def test_sync_client_end_to_end_with_midi_and_stems(live_server: ServerProcess, 
         )
         assert generation.is_completed and generation.seed == 11
         assert seen[0] == "queued" and seen[-1] == "completed"
-        assert generation.credits_used == 2
-        track = generation.download(tmp_path / "tone.wav")
+        assert generation.credits_used == 1  # 6 s at 2 credits per 30 s, rounded up to a whole credit
+        track = client.audio.download(generation, tmp_path / "tone.wav")
         assert track.stat().st_size == generation.audio_file.file_size
         assert_track(track, 6)
-        midi = generation.download(tmp_path, file=generation.midi_file)
+        midi = client.audio.download(generation, tmp_path, file=generation.midi_file)
         assert midi.read_bytes().startswith(b"MThd")
         (stem,) = generation.stems
         assert stem.name == "tone"
-        assert generation.download(tmp_path / "stems/", file=stem).stat().st_size == stem.file_size
+        assert client.audio.download(generation, tmp_path / "stems/", file=stem).stat().st_size == stem.file_size
         again = client.audio.retrieve(generation.id)
         assert again.audio_file.file_size == generation.audio_file.file_size
 
@@ -74,7 +74,7 @@ async def test_async_client_end_to_end(live_server: ServerProcess, tmp_path: Pat
         models = {model.id: model for model in await client.models.list()}
         assert models["google/lyria2"].alias_of == "orchestrion/composer"
         generation = await client.audio.generate_and_wait(model="test/tone", prompt="a tone", duration=5)
-        path = await generation.adownload(tmp_path / "tone.wav")
+        path = await client.audio.download(generation, tmp_path / "tone.wav")
         assert_track(path, 5)
 
 

@@ -1,7 +1,11 @@
 /* Orchestrion playground: plain JavaScript, no build step.
  *
- * Speaks the same protocol as every other client: POST /v2/generate/audio, then GET ?generation_id=ID until the
- * status is final. The API key lives in localStorage and only ever travels in the Authorization header; file links
+ * Speaks the same protocol as every other client: POST /v2/generate/audio, then follows the generation over the
+ * server-sent events of GET /v2/generate/audio/events?generation_id=ID (read with fetch() and a stream reader, since
+ * EventSource cannot send the Authorization header), and on the final event GETs ?generation_id=ID once for the file
+ * links. Where the stream cannot be opened, or keeps dropping before the end (it is resumed with Last-Event-ID a few
+ * times first), the page polls that GET until the status is final instead.
+ * The API key lives in localStorage and only ever travels in the Authorization header; file links
  * are the server's signed URLs, which need no key. History is this browser's list of generation ids (localStorage);
  * opening an entry asks the server again, so links are always fresh. While a generation is queued or generating,
  * "Cancel generation" sends DELETE /v2/generate/audio?generation_id=ID (the key, again, only in the header).
@@ -10,6 +14,7 @@
 
 (() => {
   const API_PATH = "/v2/generate/audio";
+  const EVENTS_PATH = "/v2/generate/audio/events";
   const KEY_STORE = "orchestrion.apiKey";
   const HISTORY_STORE = "orchestrion.history";
   const SETTINGS_STORE = "orchestrion.settings";
@@ -18,6 +23,9 @@
   const RETRYABLE = new Set([0, 429, 502, 503, 504]);
   const POLL_FIRST_MS = 400;
   const POLL_MAX_MS = 2000;
+  const STREAM_RECONNECTS = 3;     // resumptions of a dropped event stream before polling instead
+  const STREAM_RETRY_MS = 2000;    // wait before resuming, until the stream's `retry:` field says otherwise
+  const STREAM_RETRY_MAX_MS = 10000;
   const NOTES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
 
   const $ = (id) => document.getElementById(id);
@@ -35,7 +43,8 @@
 
   const view = {
     id: null,          // generation shown in the "Now" card
-    pollToken: 0,      // bumping it cancels the poll loop in flight
+    pollToken: 0,      // bumping it cancels the event stream or poll loop in flight (see stopFollowing)
+    stream: null,      // AbortController of the event stream being read
     startedAt: 0,
     tick: null,        // elapsed-time timer
     last: null,        // last answer for the shown generation
@@ -292,9 +301,16 @@
     }
   }
 
-  /* Show generation `id` in the Now card and poll it until final. `first` is an answer already in hand. */
+  /* Stop following the generation in the Now card: the poll loop ends at its next step, the event stream at once. */
+  function stopFollowing() {
+    if (view.stream) view.stream.abort();
+    view.stream = null;
+    return ++view.pollToken;
+  }
+
+  /* Show generation `id` in the Now card and follow it until final. `first` is an answer already in hand. */
   async function follow(id, first) {
-    const token = ++view.pollToken;
+    const token = stopFollowing();
     view.id = id;
     view.startedAt = performance.now();
     view.last = first ? { status: "queued", ...first } : { status: "queued" };
@@ -304,6 +320,20 @@
     resetPlayer();
     renderProgress(view.last);
     startTicking();
+    if (!first || ACTIVE.has(first.status)) {
+      const controller = new AbortController();
+      view.stream = controller;
+      await watchEvents(id, token, controller.signal);
+      if (token !== view.pollToken) return;
+      if (view.stream === controller) view.stream = null;
+    }
+    // After the final event this GET is the one request that fetches the file links; where the stream was
+    // unavailable it polls until the generation ends. A generation gone meanwhile is reported by it (404).
+    await poll(id, token, Boolean(first));
+  }
+
+  /* GET the generation until its status is final, then show it. */
+  async function poll(id, token, timed) {
     let delay = POLL_FIRST_MS;
     let failures = 0;
     while (token === view.pollToken) {
@@ -329,15 +359,161 @@
       }
       if (token !== view.pollToken) return;
       const gen = answer.data;
-      view.last = gen;
-      updateHistory(id, { status: gen.status, seed: Number.isInteger(gen.seed) ? gen.seed : undefined });
-      renderProgress(gen);
+      showState(id, gen);
       if (!ACTIVE.has(gen.status)) {
-        await finish(gen, token, Boolean(first));
+        await finish(gen, token, timed);
         return;
       }
       await sleep(Math.max(delay, (answer.retryAfter || 0) * 1000));
       delay = Math.min(delay * 1.4, POLL_MAX_MS);
+    }
+  }
+
+  /* A new state of generation `id` (from the stream or a GET): the Now card and the history follow it. */
+  function showState(id, gen) {
+    view.last = gen;
+    updateHistory(id, { status: gen.status, seed: Number.isInteger(gen.seed) ? gen.seed : undefined });
+    renderProgress(gen);
+  }
+
+  // -- event stream ---------------------------------------------------------------------------------------------
+
+  /* Read the events of generation `id` until its final status, showing each state. Resolves once that event has
+   * come, or the generation is gone, or the stream could not be opened, or it dropped more than STREAM_RECONNECTS
+   * times (each time resumed from the last event id): in every case the caller's GET takes over. Resolves early,
+   * quietly, when `token` goes stale or `signal` aborts (another generation, or this one canceled). */
+  async function watchEvents(id, token, signal) {
+    const parser = new EventStreamParser();
+    let retryMs = STREAM_RETRY_MS;
+    for (let attempt = 0; attempt <= STREAM_RECONNECTS; attempt += 1) {
+      if (attempt > 0) {
+        await sleep(retryMs);
+        if (token !== view.pollToken || signal.aborted) return;
+      }
+      const reader = await openEvents(id, parser.lastEventId, signal);
+      if (!reader || token !== view.pollToken) {
+        if (reader) reader.cancel().catch(() => {});
+        return;
+      }
+      const decoder = new TextDecoder();
+      parser.reset();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (token !== view.pollToken) return;
+          if (done) break;
+          for (const event of parser.push(decoder.decode(value, { stream: true }))) {
+            if (handleEvent(id, event) === "end") {
+              reader.cancel().catch(() => {});
+              return;
+            }
+          }
+          if (parser.retry !== null) retryMs = Math.min(parser.retry, STREAM_RETRY_MAX_MS);
+        }
+      } catch (_) {
+        if (token !== view.pollToken || signal.aborted) return;
+        // The connection broke mid-stream: resume it below.
+      }
+    }
+  }
+
+  /* Open the event stream; the reader of its body, or null when it cannot be read (the caller polls instead). */
+  async function openEvents(id, lastEventId, signal) {
+    const url = new URL(EVENTS_PATH, window.location.origin);
+    url.searchParams.set("generation_id", id);
+    const headers = { Accept: "text/event-stream" };
+    const key = getKey();
+    if (key) headers.Authorization = `Bearer ${key}`;
+    if (lastEventId) headers["Last-Event-ID"] = lastEventId;
+    let response;
+    try {
+      response = await fetch(url, { headers, cache: "no-store", signal });
+    } catch (_) {
+      return null;
+    }
+    const type = response.headers.get("Content-Type") || "";
+    if (!response.ok || !type.startsWith("text/event-stream") || !response.body
+        || typeof response.body.getReader !== "function") {
+      if (response.body) response.body.cancel().catch(() => {});
+      return null;
+    }
+    return response.body.getReader();
+  }
+
+  /* One event of the stream: a state of the generation (unnamed events) or `gone`. Returns "end" once nothing
+   * more is to be read from the stream. */
+  function handleEvent(id, event) {
+    if (event.type === "gone") return "end";
+    if (event.type !== "message") return null;
+    let gen;
+    try { gen = JSON.parse(event.data); } catch (_) { return null; }
+    if (!gen || typeof gen !== "object" || typeof gen.status !== "string" || (gen.id && gen.id !== id)) return null;
+    showState(id, gen);
+    return ACTIVE.has(gen.status) ? null : "end";
+  }
+
+  /* The text/event-stream format, fed in pieces as they arrive: a piece may end anywhere (inside a line, between
+   * the CR and LF of a line end). Lines end in CRLF, LF or CR; a blank line dispatches the event gathered so far;
+   * `data:` lines join with "\n"; lines starting with ":" are comments; `id:` is kept across events (and across
+   * reconnections, for Last-Event-ID), `retry:` too. */
+  class EventStreamParser {
+    constructor() {
+      this.lastEventId = "";
+      this.retry = null;
+      this.reset();
+    }
+
+    /* A new connection: no partial line or event carries over from the last one. */
+    reset() {
+      this.buffer = "";
+      this.type = "";
+      this.data = [];
+    }
+
+    push(text) {
+      const events = [];
+      const buffer = this.buffer + text;
+      let start = 0;
+      for (;;) {
+        const cr = buffer.indexOf("\r", start);
+        const lf = buffer.indexOf("\n", start);
+        if (cr === -1 && lf === -1) break;
+        let end;
+        let next;
+        if (cr !== -1 && (lf === -1 || cr < lf)) {
+          if (cr === buffer.length - 1) break; // a CR last: wait to see whether an LF follows
+          end = cr;
+          next = buffer[cr + 1] === "\n" ? cr + 2 : cr + 1;
+        } else {
+          end = lf;
+          next = lf + 1;
+        }
+        const event = this.line(buffer.slice(start, end));
+        if (event) events.push(event);
+        start = next;
+      }
+      this.buffer = buffer.slice(start);
+      return events;
+    }
+
+    line(line) {
+      if (line === "") {
+        const event = this.data.length ? { type: this.type || "message", data: this.data.join("\n"),
+          id: this.lastEventId } : null;
+        this.type = "";
+        this.data = [];
+        return event;
+      }
+      if (line[0] === ":") return null; // a comment, e.g. the server's keep-alive
+      const colon = line.indexOf(":");
+      const field = colon === -1 ? line : line.slice(0, colon);
+      let value = colon === -1 ? "" : line.slice(colon + 1);
+      if (value[0] === " ") value = value.slice(1);
+      if (field === "event") this.type = value;
+      else if (field === "data") this.data.push(value);
+      else if (field === "id") { if (!value.includes("\0")) this.lastEventId = value; }
+      else if (field === "retry") { if (/^[0-9]+$/.test(value)) this.retry = Number(value); }
+      return null;
     }
   }
 
@@ -358,7 +534,7 @@
   }
 
   /* Cancel the generation in the Now card. The answer is final (canceled, or how it had already ended), so the
-   * poll loop is stopped and the answer shown at once rather than on the loop's next poll. */
+   * event stream or poll loop is stopped and the answer shown at once rather than on its next event or poll. */
   async function cancelShown() {
     const id = view.id;
     if (!id || !view.last || !ACTIVE.has(view.last.status)) return;
@@ -366,7 +542,7 @@
     try {
       const { data } = await api("DELETE", API_PATH, { query: { generation_id: id } });
       if (id !== view.id || !data) return;
-      const token = ++view.pollToken;
+      const token = stopFollowing();
       view.last = data;
       updateHistory(id, { status: data.status });
       renderProgress(data);

@@ -23,8 +23,7 @@ async def test_download_streams_the_track_without_sending_the_key(twin, tmp_path
     gen_id, audio = finished(twin)
     generation = await twin.run(twin.client.audio.retrieve(gen_id))
     target = tmp_path / "song.wav"
-    download = generation.download if twin.kind == "sync" else generation.adownload
-    written = await twin.run(download(target))
+    written = await twin.run(twin.client.audio.download(generation, target))
     assert written == target
     assert target.read_bytes() == twin.server.files[httpx.URL(audio["url"]).path]
     assert target.stat().st_size == audio["file_size"]
@@ -84,15 +83,38 @@ async def test_unfinished_or_failed_generations_cannot_be_downloaded(twin, tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
-async def test_a_generation_downloads_through_the_kind_of_client_that_fetched_it(twin, tmp_path):
-    gen_id, _ = finished(twin)
-    generation = await twin.run(twin.client.audio.retrieve(gen_id))
-    wrong = generation.adownload if twin.kind == "sync" else generation.download
-    with pytest.raises(TypeError, match="use generation"):
-        await twin.run(wrong(tmp_path / "x.wav"))
-    unbound = Generation.from_dict(generation.raw)
-    with pytest.raises(TypeError, match="not bound to a client"):
-        unbound.download(tmp_path / "x.wav")
+async def test_without_a_path_the_track_lands_in_the_current_folder(twin, tmp_path, monkeypatch):
+    gen_id, audio = finished(twin)
+    monkeypatch.chdir(tmp_path)
+    written = await twin.run(twin.client.audio.download(gen_id))
+    assert written == tmp_path / "output.wav"
+    assert written.stat().st_size == audio["file_size"]
+
+
+async def test_generations_are_data_any_client_can_download(twin, tmp_path):
+    # A Generation holds no client: one rebuilt from its JSON (a cache, another process) downloads the same.
+    gen_id, audio = finished(twin)
+    fetched = await twin.run(twin.client.audio.retrieve(gen_id))
+    rebuilt = Generation.from_dict(dict(fetched.raw))
+    assert rebuilt == fetched
+    assert not any(name.startswith("_client") or "download" in name for name in vars(rebuilt))
+    path = await twin.run(twin.client.audio.download(rebuilt, tmp_path / "again.wav"))
+    assert path.stat().st_size == audio["file_size"]
+
+
+async def test_a_stale_generation_is_judged_as_it_was_fetched(twin, tmp_path):
+    # Downloading a Generation uses what it says, without asking the server again: still queued is still queued.
+    twin.server.timelines["g-q"] = [twin.queued("g-q")]
+    queued = await twin.run(twin.client.audio.retrieve("g-q"))
+    before = len(twin.server.requests)
+    with pytest.raises(OrchestrionError, match="still queued; wait for it"):
+        await twin.run(twin.client.audio.download(queued, tmp_path))
+    assert len(twin.server.requests) == before
+    twin.server.timelines["g-c"] = [twin.canceled("g-c")]
+    with pytest.raises(GenerationFailed) as caught:
+        await twin.run(twin.client.audio.download("g-c", tmp_path))
+    assert caught.value.generation.status == "canceled"
+    assert list(tmp_path.iterdir()) == []
 
 
 async def test_relative_file_links_resolve_against_the_base_url(twin, tmp_path):

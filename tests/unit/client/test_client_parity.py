@@ -50,11 +50,13 @@ def test_constructors_match_but_for_the_http_client_type():
             assert sync_sig[name].default == async_sig[name].default
 
 
-def test_generation_downloads_have_matching_signatures():
-    sync_sig = inspect.signature(Generation.download)
-    async_sig = inspect.signature(Generation.adownload)
-    assert sync_sig.parameters.keys() == async_sig.parameters.keys()
-    assert inspect.iscoroutinefunction(Generation.adownload)
+def test_downloads_live_on_the_clients_not_on_generations():
+    assert not hasattr(Generation, "download") and not hasattr(Generation, "adownload")
+    assert list(inspect.signature(Generation.from_dict).parameters) == ["data"]
+    sync_params = inspect.signature(Audio.download).parameters
+    assert list(sync_params) == ["self", "generation", "path", "file"]
+    assert sync_params["path"].default is None and sync_params["file"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert inspect.iscoroutinefunction(AsyncAudio.download)
 
 
 def test_resources_are_attached_the_same_way():
