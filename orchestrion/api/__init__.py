@@ -1,8 +1,9 @@
 """The HTTP API: validates requests, authorises keys, shapes every error as the hosted API's body, and reads jobs.
 
-Owns routes and their schemas (:mod:`.schemas`), the error shape (:mod:`.errors`), key checks (:mod:`.auth`) and
-per-key rate limits (:mod:`.ratelimit`), the request middleware (ids, body limit, logs, counters), metrics, OpenAPI
-extras, and the background work of an API process (:mod:`.background`: sending webhooks, sweeping expired
+Owns routes and their schemas (:mod:`.schemas`), the protocol's views of a generation (:mod:`.views`, pure functions;
+:mod:`.presenting` gathers the queue position and file links they need), the error shape (:mod:`.errors`), key checks
+(:mod:`.auth`) and per-key rate limits (:mod:`.ratelimit`), the request middleware (ids, body limit, logs, counters),
+metrics, OpenAPI extras, and the background work of an API process (:mod:`.background`: sending webhooks, sweeping expired
 generations). Build the app with :func:`create_app`. Must not run engines: it creates jobs in the store and links
 stored files.
 """

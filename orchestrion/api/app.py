@@ -27,7 +27,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-from .. import __version__
+from .._version import __version__
 from ..config import Settings
 from ..jobs.store import JobStore
 from ..storage.base import Storage
@@ -39,11 +39,11 @@ from .context import ApiContext
 from .errors import install_error_handlers
 from .metrics import RequestMetrics
 from .middleware import RequestContextMiddleware
+from .presenting import present_blocking
 from .routes_files import router as files_router
 from .background import BackgroundTasks
 from .ratelimit import RateLimiter
 from .routes_events import router as events_router
-from .routes_generate import present
 from .routes_generate import router as generate_router
 from .routes_history import router as history_router
 from .routes_vertex import router as vertex_router
@@ -160,7 +160,7 @@ def _webhook_sender(settings: Settings, context: ApiContext) -> WebhookSender:
     return WebhookSender(
         context.store,
         secret=load_webhook_secret(settings.data_dir, settings.webhook_secret),
-        present=lambda job: present(context, base_url, job),
+        present=lambda job: present_blocking(context, base_url, job),
         networks=context.webhook_networks,
         timeout=settings.webhook_timeout_seconds,
         max_attempts=settings.webhook_max_attempts,

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import http
 import time
-from datetime import datetime, timezone
 from typing import Any, Mapping
 
 import orjson
@@ -46,6 +45,7 @@ from ..jobs.store import (
     TooManyActive,
     TooManyQueued,
 )
+from ..util import iso_utc
 
 __all__ = [
     "ApiError",
@@ -62,7 +62,6 @@ __all__ = [
     "Unauthorized",
     "error_response",
     "install_error_handlers",
-    "iso_utc",
     "validation_message",
 ]
 
@@ -153,12 +152,6 @@ class GatewayTimeout(ApiError):
     """The generation did not finish in time."""
 
     status_code = 504
-
-
-def iso_utc(epoch: float) -> str:
-    """ISO-8601 UTC with milliseconds and a ``Z``, as the hosted API writes timestamps."""
-    stamp = datetime.fromtimestamp(epoch, tz=timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 def error_body(status_code: int, message: str, path: str, request_id: str) -> dict[str, Any]:

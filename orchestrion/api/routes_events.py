@@ -26,7 +26,8 @@ from starlette.responses import StreamingResponse
 from ..jobs.models import ApiKey, Job, JobStatus
 from .context import ApiContext, api_context
 from .errors import NotFound
-from .routes_generate import authenticated_key, generation_id_query, present
+from .presenting import present
+from .routes_generate import authenticated_key, generation_id_query
 from .spec import BEARER_SECURITY, error_responses
 
 __all__ = ["EVENT_SCHEMA", "GONE_MESSAGE", "router", "state_id"]
@@ -141,7 +142,7 @@ async def _events(ctx: ApiContext, base_url: str, job_id: str, key_id: str,
             # Swept by retention while someone watched: say so rather than hang up silently.
             yield b"event: gone\ndata: " + orjson.dumps({"message": GONE_MESSAGE}) + b"\n\n"
             return
-        answer = await ctx.read(present, ctx, base_url, job)  # a queued job's position is a store read
+        answer = await present(ctx, base_url, job)
         answer.setdefault("queue_position", None)
         event_id = state_id(job, answer["queue_position"])
         if event_id != sent:

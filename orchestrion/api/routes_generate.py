@@ -18,7 +18,6 @@ import re
 import secrets
 import time
 import uuid
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -27,14 +26,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from ..engines import EngineError, EngineUnavailable, GenerationRequest, InvalidRequest
-from ..jobs.models import WEBHOOK_EVENTS, ApiKey, FileRef, Job, JobStatus, NewJob
+from ..engines import EngineError, EngineUnavailable, InvalidRequest
+from ..jobs.models import WEBHOOK_EVENTS, ApiKey, Job, NewJob
 from ..logs import log_event
 from ..webhooks.addresses import AddressNotAllowed, check_webhook_url
 from ..workers.messages import redact
 from .context import ApiContext, api_context, json_response
-from .errors import BadRequest, NotFound, ServiceUnavailable, iso_utc, validation_message
+from .errors import BadRequest, NotFound, ServiceUnavailable, validation_message
 from .middleware import REQUEST_ID_SCOPE
+from .presenting import present
 from .schemas import (
     SEED_MAX,
     CancelOut,
@@ -43,8 +43,9 @@ from .schemas import (
     GenerationOut,
 )
 from .spec import BEARER_SECURITY, error_responses
+from .views import created_view
 
-__all__ = ["authenticated_key", "present", "present_job", "router", "submit", "wait_until_done"]
+__all__ = ["authenticated_key", "router", "submit", "wait_until_done"]
 
 log = logging.getLogger("orchestrion.api")
 router = APIRouter(tags=["generation"])
@@ -112,17 +113,9 @@ async def create_generation(request: Request) -> Response:
         finished = await wait_until_done(ctx, job.id, key.id, wait)
         if finished is not None and finished.status.is_terminal:
             headers["Preference-Applied"] = f"wait={wait:g}"
-            return json_response(present_job(ctx, request, finished), headers=headers)
+            return json_response(await present(ctx, ctx.base_url(request), finished), headers=headers)
         headers["Location"] = f"/v2/generate/audio?generation_id={quote(job.id, safe=':')}"
-    return json_response(created_answer(job), headers=headers)
-
-
-def created_answer(job: Job) -> dict[str, Any]:
-    answer = {"id": job.id, "status": JobStatus.QUEUED.value, "model": job.model, "seed": job.params.get("seed"),
-              "created_at": iso_utc(job.created_at), "meta": _meta(job)}
-    if job.params.get("seeds"):
-        answer["seeds"] = list(job.params["seeds"])
-    return answer
+    return json_response(created_view(job), headers=headers)
 
 
 async def submit(
@@ -142,14 +135,6 @@ async def submit(
     seed = payload.seed if payload.seed is not None else secrets.randbelow(SEED_MAX + 1)
     extras = {name: getattr(payload, name) for name in _OPTIONAL_PARAMS if getattr(payload, name) is not None}
     count = payload.sample_count or 1
-    work_seconds = count * _validate_with_engine(ctx, model, payload, seed, extras)
-    _check_request_size(ctx, work_seconds, count)
-    if payload.webhook_url is not None:
-        try:
-            check_webhook_url(payload.webhook_url, ctx.webhook_networks)
-        except AddressNotAllowed as exc:
-            raise BadRequest(f"webhook_url: {exc}") from None
-
     params: dict[str, Any] = {
         "prompt": payload.prompt,
         "negative_prompt": payload.negative_prompt or "",
@@ -157,6 +142,13 @@ async def submit(
         "output_format": payload.output_format,
         **extras,
     }
+    work_seconds = count * _validate_with_engine(ctx, model, payload.model, params)
+    _check_request_size(ctx, work_seconds, count)
+    if payload.webhook_url is not None:
+        try:
+            check_webhook_url(payload.webhook_url, ctx.webhook_networks)
+        except AddressNotAllowed as exc:
+            raise BadRequest(f"webhook_url: {exc}") from None
     if count > 1:
         params["sample_count"] = count
         params["seeds"] = sample_seeds(seed, count)
@@ -242,28 +234,24 @@ async def wait_until_done(ctx: ApiContext, job_id: str, key_id: str, timeout: fl
         pause = min(pause * 1.5, 0.25)
 
 
-def _validate_with_engine(
-    ctx: ApiContext, model: Any, payload: GenerateAudioRequest, seed: int, extras: dict[str, Any]
-) -> float:
-    """Check the request against its engine; the seconds of audio one sample will be (what it is charged by)."""
+def _validate_with_engine(ctx: ApiContext, model: Any, sent_model: str, params: dict[str, Any]) -> float:
+    """Check the request against its engine; the seconds of audio one sample will be (what it is charged by).
+
+    The request is the one the worker will generate (first sample): built by ``request_for`` from the served
+    model's id (not the alias the client sent) and the parameters as the job stores them."""
+    from ..engines import request_for
+
     try:
         engine = ctx.engines.get(model)
-        request = GenerationRequest(
-            prompt=payload.prompt,
-            negative_prompt=payload.negative_prompt or "",
-            seed=seed,
-            duration=payload.duration if payload.duration is not None else GenerationRequest.duration,
-            model=model.id,
-            params={**extras, "output_format": payload.output_format},
-        )
+        request = request_for(model.id, params)
         engine.validate(request)
         return engine.audio_seconds(request)
     except InvalidRequest as exc:
         raise BadRequest(str(exc)) from None
     except EngineUnavailable as exc:
-        raise ServiceUnavailable(f"model {payload.model!r} is unavailable on this server: {redact(str(exc))}") from None
+        raise ServiceUnavailable(f"model {sent_model!r} is unavailable on this server: {redact(str(exc))}") from None
     except EngineError as exc:
-        raise BadRequest(redact(str(exc)) or f"model {payload.model!r} cannot serve this request") from None
+        raise BadRequest(redact(str(exc)) or f"model {sent_model!r} cannot serve this request") from None
 
 
 # -- poll, cancel ---------------------------------------------------------------------------------------------
@@ -288,16 +276,11 @@ async def get_generation(
 ) -> Response:
     """The generation's status and, once completed, a signed link to its audio (and MIDI and stems when made)."""
     ctx = api_context(request)
-
-    def read() -> dict[str, Any] | None:
-        job = ctx.store.get_job(generation_id, key.id)
-        return None if job is None else present_job(ctx, request, job)
-
-    answer = await ctx.read(read)
-    if answer is None:
+    job = await ctx.read(ctx.store.get_job, generation_id, key.id)
+    if job is None:
         # Another key's generation answers exactly like an unknown one: keys never learn of each other's work.
         raise NotFound("Generation not found.")
-    return json_response(answer)
+    return json_response(await present(ctx, ctx.base_url(request), job))
 
 
 @router.delete(
@@ -319,90 +302,10 @@ async def cancel_generation(
     if outcome is None:
         raise NotFound("Generation not found.")
     job, changed = outcome
-    answer = present_job(ctx, request, job)
+    answer = await present(ctx, ctx.base_url(request), job)
     if changed:
         answer["message"] = "Canceled; the credits it was charged were refunded."
         log_event(log, "job canceled", job_id=job.id, key_id=key.id, request_id=request.scope.get(REQUEST_ID_SCOPE))
     else:
         answer["message"] = f"The generation had already ended ({job.status.value}); nothing was canceled."
     return json_response(answer)
-
-
-# -- the answer --------------------------------------------------------------------------------------------------
-def present_job(ctx: ApiContext, request: Request, job: Job) -> dict[str, Any]:
-    """The protocol's view of ``job``: hosted fields first, then extensions."""
-    return present(ctx, ctx.base_url(request), job)
-
-
-def present(ctx: ApiContext, base_url: str, job: Job) -> dict[str, Any]:
-    """:func:`present_job` with the base URL of file links given (webhooks and history have no one request)."""
-    status = job.status
-    if status is JobStatus.COMPLETED:
-        progress = 100
-    else:
-        progress = max(0, min(100, int(job.progress * 100)))
-    answer: dict[str, Any] = {
-        "id": job.id,
-        "status": status.value,
-        "audio_file": None,
-        "error": None,
-        "meta": _meta(job),
-        "model": job.model,
-        "seed": job.params.get("seed"),
-        "created_at": iso_utc(job.created_at),
-        "completed_at": iso_utc(job.completed_at) if job.completed_at is not None else None,
-        "progress": progress,
-    }
-    seeds = job.params.get("seeds")
-    if seeds:
-        answer["seeds"] = list(seeds)
-    if status is JobStatus.QUEUED:
-        answer["queue_position"] = ctx.store.queue_position(job)
-    elif status is JobStatus.ERROR:
-        answer["error"] = {
-            "name": job.error_name or "generation_error",
-            # Redacted again: jobs that failed before messages were written for clients may quote a path.
-            "message": redact(job.error_message or "") or "The generation failed.",
-        }
-    elif status is JobStatus.CANCELED:
-        answer["error"] = {"name": "canceled", "message": "The generation was canceled; its credits were refunded."}
-    if job.files:
-        _link_files(ctx, base_url, job, answer, seeds)
-    return answer
-
-
-def _meta(job: Job) -> dict[str, Any]:
-    usage: dict[str, Any] = {"credits_used": job.credits_used}
-    if job.work_seconds:
-        usage["audio_seconds"] = round(job.work_seconds, 3)
-    return {"usage": usage}
-
-
-def _link_files(ctx: ApiContext, base: str, job: Job, answer: dict[str, Any], seeds: list[int] | None) -> None:
-    samples: dict[int, dict[str, Any]] = {}
-    for ref in job.files:
-        sample = samples.setdefault(ref.sample, {"audio_file": None})
-        if ref.kind == "audio" and sample["audio_file"] is None:
-            sample["audio_file"] = _file_link(ctx, base, ref)
-        elif ref.kind == "midi" and "midi_file" not in sample:
-            sample["midi_file"] = _file_link(ctx, base, ref)
-        elif ref.kind == "stem":
-            sample.setdefault("stems", []).append(
-                {"name": PurePosixPath(ref.file_name).stem, **_file_link(ctx, base, ref)})
-    first = samples.get(0, {"audio_file": None})
-    answer["audio_file"] = first["audio_file"]
-    for name in ("midi_file", "stems"):
-        if name in first:
-            answer[name] = first[name]
-    ordered = [samples[index] for index in sorted(samples)]
-    answer["audio_files"] = [s["audio_file"] for s in ordered if s["audio_file"] is not None]
-    if len(ordered) > 1:
-        answer["samples"] = [{"seed": seeds[index] if seeds and index < len(seeds) else None, **sample}
-                             for index, sample in zip(sorted(samples), ordered)]
-
-
-def _file_link(ctx: ApiContext, base_url: str, ref: FileRef) -> dict[str, Any]:
-    url = ctx.storage.presigned_url(ref.key, ctx.signer.ttl_seconds)
-    if url is None:
-        url = base_url + ctx.signer.signed_path(ref.key)
-    return {"url": url, "content_type": ref.content_type, "file_name": ref.file_name, "file_size": ref.file_size}

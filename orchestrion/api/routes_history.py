@@ -15,7 +15,8 @@ from starlette.responses import Response
 from ..jobs.models import ApiKey
 from .context import api_context, json_response
 from .errors import BadRequest
-from .routes_generate import authenticated_key, present
+from .presenting import present_all
+from .routes_generate import authenticated_key
 from .schemas import GenerationList
 from .spec import BEARER_SECURITY, error_responses
 
@@ -51,9 +52,7 @@ async def list_generations(
         jobs, next_cursor = await ctx.read(ctx.store.list_jobs, key.id, limit=limit, after=_decode_cursor(after))
     except ValueError:
         raise BadRequest("after: not a cursor this server handed out") from None
-    base = ctx.base_url(request)
-    # present() reads queue positions from the store: a networked store's reads stay off the event loop.
-    data = await ctx.read(lambda: [present(ctx, base, job) for job in jobs])
+    data = await present_all(ctx, ctx.base_url(request), jobs)
     return json_response({
         "object": "list",
         "data": data,

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from .. import __version__
+from .._version import __version__
 from ..config import CREDIT_SECONDS
 from ..engines import EngineUnavailable
 from ..jobs.store import StoreError

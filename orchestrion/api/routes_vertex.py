@@ -22,15 +22,14 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-import httpx
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from ..jobs.models import FileRef, Job, JobStatus
-from .context import ApiContext, api_context, json_response
 from ..logs import log_event
 from ..storage.encode import OUTPUT_RATE
+from .context import ApiContext, api_context, json_response
 from .errors import ApiError, BadRequest, GatewayTimeout, NotFound, PayloadTooLarge, validation_message
 from .middleware import REQUEST_ID_SCOPE
 from .routes_generate import submit, wait_until_done
@@ -165,19 +164,13 @@ async def _predictions(ctx: ApiContext, request: Request, finished: list[Job]) -
 
 
 def _read_file(ctx: ApiContext, ref: FileRef, request_id: str | None) -> bytes:
-    """The stored audio's bytes. Storage that cannot hand them back (a file swept meanwhile, a bucket that
-    refuses) is this server's failure: said plainly to the client, with the detail (paths, hosts) in the log."""
-    local_path = getattr(ctx.storage, "path", None)
+    """The stored audio's bytes, read through the storage. Storage that cannot hand them back (a file swept
+    meanwhile, a bucket that refuses) is this server's failure: said plainly to the client, with the detail (paths,
+    hosts) in the log."""
     try:
-        if local_path is not None:
-            return local_path(ref.key).read_bytes()
-        url = ctx.storage.presigned_url(ref.key, 300)
-        if url is None:
-            raise GenerationFailedError("The audio was stored where this server cannot read it back.")
-        response = httpx.get(url, timeout=60)
-        response.raise_for_status()
-        return response.content
-    except (OSError, httpx.HTTPError) as exc:
+        with ctx.storage.open(ref.key) as stream:
+            return stream.read()
+    except (OSError, ValueError) as exc:
         log_event(log, "reading audio back failed", level=logging.ERROR, file_key=ref.key, request_id=request_id,
                   error=f"{type(exc).__name__}: {exc}")
         raise GenerationFailedError("The finished audio could not be read back from storage.") from None

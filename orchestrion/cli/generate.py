@@ -30,6 +30,8 @@ from ._common import EXIT_FAILED, EXIT_SERVER, EXIT_USAGE, config_option, settin
 
 __all__ = ["generate"]
 
+#: The delivered formats, WAV first: the names of ``storage.encode.FORMATS`` (not imported here, to keep the CLI
+#: light; a test holds the two equal).
 FORMATS = ("wav", "flac", "mp3", "ogg")
 SEED_MAX = 2**32 - 1
 DEFAULT_MODEL = "google/lyria2"
@@ -126,7 +128,8 @@ def run_local(progress: Progress, *, config_file: str | None, prompt: str, negat
               seed: int | None, model_id: str, params: dict[str, Any], output: str | None, midi: str | None,
               stems: str | None) -> Outcome:
     """Run the model's engine in this process, as a worker would, and write what it made."""
-    from ..engines import EngineError, EngineUnavailable, GenerationRequest, InvalidRequest, create_engine
+    from ..engines import EngineError, EngineUnavailable, InvalidRequest, create_engine, request_for
+    from ..storage.results import result_files
 
     settings = settings_from(config_file)
     model = settings.resolve_model(model_id)
@@ -135,16 +138,10 @@ def run_local(progress: Progress, *, config_file: str | None, prompt: str, negat
             f"unknown model {model_id!r}; served models: {', '.join(settings.served_ids())}", param_hint="--model"
         )
     seed = secrets.randbelow(SEED_MAX + 1) if seed is None else seed
-    params = dict(params)
     fmt = params["output_format"]
-    request = GenerationRequest(
-        prompt=prompt,
-        negative_prompt=negative_prompt or "",
-        seed=seed,
-        duration=float(params.pop("duration", 30.0)),
-        model=model.id,
-        params=params,
-    )
+    # The parameters as a server's job would store them, and the request a worker would make of them.
+    request = request_for(model.id, {"prompt": prompt, "negative_prompt": negative_prompt or "", "seed": seed,
+                                     **params})
     try:
         engine = create_engine(model.engine, model.options)
         engine.validate(request)
@@ -165,25 +162,23 @@ def run_local(progress: Progress, *, config_file: str | None, prompt: str, negat
         name = getattr(result, "name", "engine_error")
         raise fail(f"generation failed: {type(result).__name__}: {result}", EXIT_FAILED, name)
 
-    from ..storage.encode import encode_audio
-
+    # The files a server would store for this result, encoded the same way; written where the user asked.
+    files = result_files([result], fmt)
     outcome = Outcome(status="completed", seed=seed, model=model_id, info=_jsonable(result.info))
     target = Path(output) if output else _default_output(seed, None, fmt)
-    _write(target, encode_audio(result.audio, result.sample_rate, fmt))
-    outcome.file = target
-    midi_extra = next((e for e in result.extras if e.data is not None and e.name.endswith(".mid")), None)
+    track = next(f for f in files if f.kind == "audio")
+    outcome.file = _write(target, track.render())
+    midi_file = next((f for f in files if f.kind == "midi"), None)
     if midi:
-        if midi_extra is None:
+        if midi_file is None:
             raise fail(f"model {model_id!r} made no MIDI file", EXIT_FAILED)
-        outcome.midi = _write(Path(midi), midi_extra.data or b"")
+        outcome.midi = _write(Path(midi), midi_file.render())
     if stems:
-        stem_extras = [e for e in result.extras if e.audio is not None]
-        if not stem_extras:
+        stem_files = [f for f in files if f.kind == "stem"]
+        if not stem_files:
             raise fail(f"model {model_id!r} made no stems", EXIT_FAILED)
-        for extra in stem_extras:
-            name = extra.name.rsplit("/", 1)[-1]
-            encoded = encode_audio(extra.audio, result.sample_rate, fmt)
-            outcome.stems.append(_write(Path(stems) / f"{name}.{fmt}", encoded))
+        for stem in stem_files:
+            outcome.stems.append(_write(Path(stems) / stem.name.rsplit("/", 1)[-1], stem.render()))
     progress.update("completed", 100.0)
     engine.close()
     return outcome

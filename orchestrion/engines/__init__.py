@@ -1,10 +1,12 @@
 """Engines turn generation requests into audio.
 
-Owns the engine contract (:mod:`.base`), the registry built-ins and plugins share (:mod:`.registry`) and the
+Owns the engine contract (:mod:`.base`), the one builder of engine requests (:mod:`.request`), the registry built-ins and plugins share (:mod:`.registry`) and the
 built-in engines (``composer/``). Must not touch HTTP, the job store or storage: workers sit between.
 """
 
 from .base import (
+    DEFAULT_DURATION,
+    MAX_DURATION,
     Engine,
     EngineError,
     EngineUnavailable,
@@ -16,8 +18,11 @@ from .base import (
     ProgressCallback,
 )
 from .registry import available_engines, create_engine, engine_class, register_engine
+from .request import request_for, sample_count
 
 __all__ = [
+    "DEFAULT_DURATION",
+    "MAX_DURATION",
     "Engine",
     "EngineError",
     "EngineUnavailable",
@@ -31,4 +36,6 @@ __all__ = [
     "create_engine",
     "engine_class",
     "register_engine",
+    "request_for",
+    "sample_count",
 ]

@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # numpy is a dependency, but keep `import orchestrion` light
     import numpy as np
 
 __all__ = [
+    "DEFAULT_DURATION",
+    "MAX_DURATION",
     "Engine",
     "EngineError",
     "EngineUnavailable",
@@ -28,6 +30,11 @@ __all__ = [
     "InvalidRequest",
     "ProgressCallback",
 ]
+
+#: Seconds of audio a request gets when its client names no duration (the hosted API's track length).
+DEFAULT_DURATION = 30.0
+#: Longest track an engine accepts unless it says otherwise.
+MAX_DURATION = 300.0
 
 #: ``progress(index, fraction)``: request ``index`` of the batch is ``fraction`` (0.0-1.0) done.
 ProgressCallback = Callable[[int, float], None]
@@ -68,8 +75,10 @@ class GenerationRequest:
     negative_prompt: str = ""
     seed: int = 0
     #: Seconds of audio wanted.
-    duration: float = 30.0
-    #: Served model id the client asked for (after alias resolution the engine may serve several).
+    duration: float = DEFAULT_DURATION
+    #: The served model id this request runs as, aliases resolved (``orchestrion/composer`` for a client that sent
+    #: ``google/lyria2``): validation and generation see the same id. Build requests with
+    #: :func:`orchestrion.engines.request_for`.
     model: str = ""
     #: Further validated parameters: ``bpm``, ``key``, ``loop`` and engine-specific ones.
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -104,7 +113,7 @@ class Engine(abc.ABC):
     max_batch: int = 1
     #: Longest and shortest duration in seconds this engine accepts.
     min_duration: float = 1.0
-    max_duration: float = 300.0
+    max_duration: float = MAX_DURATION
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options = dict(options or {})

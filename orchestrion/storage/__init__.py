@@ -1,7 +1,8 @@
 """Storage of finished files: encoding audio to the delivered format, the local folder and S3-compatible backends,
 and signed URLs.
 
-Owns where bytes live and how a link to them is made and checked. Must not touch the job store or engines.
+Owns where bytes live, how they are read back (:meth:`Storage.open`, by byte range) and how a link to them is made
+and checked. Must not touch the job store or engines.
 """
 
 from .base import Storage, validate_key

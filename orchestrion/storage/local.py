@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
-from .base import Storage, validate_key
+from .base import Storage, check_range, validate_key
 
 __all__ = ["LocalStorage"]
 
@@ -53,3 +56,51 @@ class LocalStorage(Storage):
         count = sum(1 for p in folder.rglob("*") if p.is_file())
         shutil.rmtree(folder, ignore_errors=True)
         return count
+
+    def size(self, key: str) -> int:
+        path = self.path(key)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise IsADirectoryError(f"{key!r} is not a file")
+        return info.st_size
+
+    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+        check_range(start, end)
+        handle = self.path(key).open("rb")
+        try:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise IsADirectoryError(f"{key!r} is not a file")
+            handle.seek(start)
+        except BaseException:
+            handle.close()
+            raise
+        if end is None:
+            return handle
+        return io.BufferedReader(_Window(handle, end - start))  # type: ignore[return-value]
+
+    def local_path(self, key: str) -> Path:
+        return self.path(key)
+
+
+class _Window(io.RawIOBase):
+    """At most ``length`` bytes of ``handle`` from where it stands; closing it closes ``handle``."""
+
+    def __init__(self, handle: BinaryIO, length: int) -> None:
+        self._handle = handle
+        self._left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._left <= 0:
+            return 0
+        view = memoryview(buffer)[: self._left]
+        count = self._handle.readinto(view)  # type: ignore[attr-defined]
+        self._left -= count
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            self._handle.close()
+        super().close()

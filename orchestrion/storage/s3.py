@@ -11,19 +11,21 @@ Addressed by a URL, ``s3://bucket/optional/prefix`` with optional query paramete
 
 Credentials come from boto3's usual chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, a profile, an
 instance role) and never from the URL, so the URL can be logged. Downloads use presigned GET URLs made by the
-storage itself; the API hands them out instead of its own signed links, and the bytes never pass through it.
+storage itself; the API hands them out instead of its own signed links, and the bytes never pass through it. The
+server's own reads (:meth:`S3Storage.open`, a ranged ``GetObject``) go through the same client.
 
 boto3 errors are translated at this seam into :class:`S3StorageError` (an ``OSError``), with the bucket and key.
 """
 
 from __future__ import annotations
 
+import io
 import threading
 import time
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
-from .base import Storage, validate_key
+from .base import Storage, check_range, validate_key
 
 __all__ = ["S3Storage", "S3StorageError", "parse_s3_url"]
 
@@ -34,6 +36,14 @@ _OPTIONS = {"endpoint", "region", "addressing", "public_endpoint"}
 
 class S3StorageError(OSError):
     """The object store refused or failed a request (wrong credentials, no such bucket, unreachable …)."""
+
+
+#: Error codes S3 (and its look-alikes) answer for an object that does not exist.
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+
+
+def _is_missing(exc: S3StorageError) -> bool:
+    return getattr(exc.__cause__, "response", {}).get("Error", {}).get("Code") in _MISSING
 
 
 def parse_s3_url(url: str) -> dict[str, Any]:
@@ -127,11 +137,39 @@ class S3Storage(Storage):
         try:
             self._call("lookup", name, "head_object", Key=name)
         except S3StorageError as exc:
-            code = getattr(exc.__cause__, "response", {}).get("Error", {}).get("Code")
-            if code in {"404", "NoSuchKey", "NotFound"}:
+            if _is_missing(exc):
                 return False
             raise
         return True
+
+    def size(self, key: str) -> int:
+        name = self.object_key(key)
+        try:
+            head = self._call("lookup", name, "head_object", Key=name)
+        except S3StorageError as exc:
+            if _is_missing(exc):
+                raise FileNotFoundError(f"no object s3://{self.bucket}/{name}") from None
+            raise
+        return int(head["ContentLength"])
+
+    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+        check_range(start, end)
+        name = self.object_key(key)
+        if end == start:
+            if not self.exists(key):
+                raise FileNotFoundError(f"no object s3://{self.bucket}/{name}")
+            return io.BytesIO(b"")
+        # HTTP ranges are inclusive; ours end before `end`. No Range at all for the whole object.
+        ranged = {} if start == 0 and end is None else {"Range": f"bytes={start}-{'' if end is None else end - 1}"}
+        try:
+            answer = self._call("download", name, "get_object", Key=name, **ranged)
+        except S3StorageError as exc:
+            if _is_missing(exc):
+                raise FileNotFoundError(f"no object s3://{self.bucket}/{name}") from None
+            if getattr(exc.__cause__, "response", {}).get("Error", {}).get("Code") == "InvalidRange":
+                return io.BytesIO(b"")  # a start at or past the end: no bytes, as for a local file
+            raise
+        return io.BufferedReader(_Body(answer["Body"], f"s3://{self.bucket}/{name}"))  # type: ignore[return-value]
 
     def delete_prefix(self, prefix: str) -> int:
         folder = self.object_key(prefix) + "/"
@@ -174,3 +212,38 @@ class S3Storage(Storage):
                 self._links.clear()
             self._links[name] = (url, now)
         return url
+
+
+class _Body(io.RawIOBase):
+    """A ``GetObject`` body as a standard raw stream; read failures surface as :class:`S3StorageError`."""
+
+    def __init__(self, body: Any, where: str) -> None:
+        self._body = body
+        self._where = where
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._read(None if size is None or size < 0 else size)
+
+    def readall(self) -> bytes:
+        return self._read(None)
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._read(len(buffer))
+        memoryview(buffer)[: len(data)] = data
+        return len(data)
+
+    def _read(self, size: int | None) -> bytes:
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            return self._body.read(size)
+        except BotoCoreError as exc:
+            raise S3StorageError(f"S3 download of {self._where} failed: {exc}") from exc
+
+    def close(self) -> None:
+        if not self.closed:
+            self._body.close()
+        super().close()

@@ -26,10 +26,11 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import orjson
 
-from .. import __version__
+from .._version import __version__
 from ..jobs.models import Job, WebhookDelivery
 from ..jobs.store import JobStore
 from ..logs import log_event
+from ..util import iso_utc
 from .addresses import AddressNotAllowed, Network, check_webhook_url, resolve_allowed
 from .signing import signature_headers
 
@@ -109,8 +110,6 @@ class WebhookSender:
         job = self.store.get_job(delivery.job_id)
         if job is None:
             return None
-        from ..api.errors import iso_utc
-
         return orjson.dumps({
             "type": f"generation.{delivery.event}",
             "timestamp": iso_utc(delivery.created_at),

@@ -1,12 +1,16 @@
-"""One worker: load engines once, then claim → heartbeat → generate → store files → complete, until told to stop.
+"""One worker: start the engine process once, then claim → heartbeat → generate → store files → complete, until
+told to stop.
 
-A worker runs in its own process (started by the supervisor of `orchestrion serve`, or by `orchestrion worker`), so
-an engine that crashes the process, even by kill -9 or the OOM killer, costs only the attempt it was running: its
-lease expires and another worker claims the job again, up to the job's last attempt.
+A worker runs in its own process (started by the supervisor of `orchestrion serve`, or by `orchestrion worker`),
+and its engines run in a child process of their own (:mod:`.engine_process`): the worker keeps heartbeating while
+an engine works, stops a canceled engine at once (killing its process if it does not stop within a second), and
+fails or retries the job of an engine process that died (a segfault, the OOM killer) with the reason, at once,
+under the lease it still holds. Only the death of the worker itself costs a lease expiry: then another worker
+claims the job again, up to the job's last attempt.
 
-Results are stored under keys derived from the job id alone, so a second attempt overwrites the first attempt's
-files rather than adding more, and completion is fenced by the lease: a worker that lost its lease cannot finish
-the job a second time.
+Results are stored under keys derived from the job id alone (:mod:`orchestrion.storage.results`), so a second
+attempt overwrites the first attempt's files rather than adding more, and completion is fenced by the lease: a
+worker that lost its lease cannot finish the job a second time.
 """
 
 from __future__ import annotations
@@ -18,33 +22,34 @@ import socket
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
 from ..config import ModelConfig, Settings
 from ..engines import (
-    Engine,
     EngineError,
     GenerationCanceled,
     GenerationRequest,
     GenerationResult,
-    create_engine,
+    request_for,
+    sample_count,
 )
 from ..jobs import FileRef, Job, JobStatus, JobStore, StoreError, StoreUnavailable, open_store
 from ..logs import log_event
 from ..storage import Storage, open_storage
-from ..storage.encode import FORMATS, encode_audio
+from ..storage import results as stored_results
+from ..storage.results import EncodingFailed
+from .engine_process import EngineProcess, EngineSpec
 from .messages import client_message
 
-__all__ = [
-    "EncodingFailed", "Worker", "new_worker_id", "request_for", "sample_count", "store_result", "store_results",
-]
+__all__ = ["EncodingFailed", "Worker", "new_worker_id", "store_result", "store_results"]
 
 log = logging.getLogger("orchestrion.worker")
 
 #: How often a worker tells the store it is alive when idle, and how long the API trusts that.
 PRESENCE_SECONDS = 5.0
+#: How often the worker looks for jobs of its batch canceled (or taken over) since the last look.
+LOST_CHECK_SECONDS = 0.25
 
 
 #: What a client reads when its audio was made but could not be encoded or stored (the log says why).
@@ -54,36 +59,8 @@ STORAGE_FAILED_MESSAGE = ("The audio was made but could not be stored; the serve
                           "generation's id.")
 
 
-class EncodingFailed(Exception):
-    """Encoding a result into its delivery format failed (the cause is chained)."""
-
-
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def request_for(job: Job, sample: int = 0) -> GenerationRequest:
-    """The engine request a job's stored parameters describe (for ``sample`` k of a several-sample job, with its
-    own seed)."""
-    params = dict(job.params)
-    seeds = params.pop("seeds", None)
-    params.pop("sample_count", None)
-    seed = int(params.pop("seed", 0))
-    if seeds:
-        seed = int(seeds[sample])
-    return GenerationRequest(
-        prompt=params.pop("prompt"),
-        negative_prompt=params.pop("negative_prompt", "") or "",
-        seed=seed,
-        # "duration" stays in params too: engines can tell a length the client asked for from the default.
-        duration=float(params.get("duration", GenerationRequest.duration)),
-        model=job.model,
-        params=params,
-    )
-
-
-def sample_count(job: Job) -> int:
-    return int(job.params.get("sample_count") or 1)
 
 
 def store_result(storage: Storage, job: Job, result: GenerationResult) -> list[FileRef]:
@@ -92,65 +69,48 @@ def store_result(storage: Storage, job: Job, result: GenerationResult) -> list[F
 
 
 def store_results(storage: Storage, job: Job, results: Sequence[GenerationResult]) -> list[FileRef]:
-    """:func:`store_result` for every sample of a job: the first under ``<job-id>/``, sample k (from 2) under
-    ``<job-id>/sample-k/``, each file marked with its sample index.
+    """Every sample of ``job`` encoded and stored as :func:`orchestrion.storage.results.store_results` lays them
+    out (a later attempt first clears what an earlier one may have half written); their references."""
+    files = stored_results.store_results(storage, job.id, results, job.params.get("output_format"),
+                                         fresh=job.attempts > 1)
+    return [FileRef(**asdict(file)) for file in files]
 
-    Files are encoded and written on a few threads: encoding releases the GIL in numpy and libsndfile, and the
-    filesystem folds concurrent fsyncs into one journal commit, so a track with a dozen stems is stored in the time
-    of a few files.
-    """
-    fmt = FORMATS[job.params.get("output_format") or "wav"]
-    if job.attempts > 1:
-        # An earlier attempt may have died mid-write: start from an empty folder so one set of files remains.
-        storage.delete_prefix(job.id)
 
-    def put(sample: int, name: str, content_type: str, kind: str, make: Callable[[], bytes]) -> FileRef:
-        folder = job.id if sample == 0 else f"{job.id}/sample-{sample + 1}"
-        key = f"{folder}/{name}"
-        size = storage.put(key, make(), content_type)
-        return FileRef(key=key, file_name=name.rsplit("/", 1)[-1], content_type=content_type, file_size=size,
-                       kind=kind, sample=sample)
+@dataclass
+class _JobRun:
+    """One job of the batch in flight: its requests (one per sample), how far each is, what each became, and
+    whether the job is still this worker's (not canceled by its client, not taken over)."""
 
-    def encoded(audio: Any, sample_rate: int) -> Callable[[], bytes]:
-        def encode() -> bytes:
-            try:
-                return encode_audio(audio, sample_rate, fmt.name)
-            except Exception as exc:
-                raise EncodingFailed(f"encoding {fmt.name} failed: {exc}") from exc
+    job: Job
+    requests: list[GenerationRequest]
+    fractions: list[float] = field(default_factory=list)
+    outcomes: list[GenerationResult | BaseException | None] = field(default_factory=list)
+    lost: bool = False
+    #: The progress last written to the store (None: none yet).
+    reported: float | None = None
 
-        return encode
+    def __post_init__(self) -> None:
+        self.fractions = [0.0] * len(self.requests)
+        self.outcomes = [None] * len(self.requests)
 
-    tasks: list[tuple[int, str, str, str, Callable[[], bytes]]] = []
-    for sample, result in enumerate(results):
-        rate = result.sample_rate
-        tasks.append((sample, f"output.{fmt.extension}", fmt.content_type, "audio", encoded(result.audio, rate)))
-        for extra in result.extras:
-            if extra.audio is not None:
-                tasks.append((sample, f"{extra.name}.{fmt.extension}", fmt.content_type, "stem",
-                              encoded(extra.audio, rate)))
-            elif extra.data is not None:
-                kind = "midi" if extra.name.endswith(".mid") else "extra"
-                tasks.append((sample, extra.name, extra.content_type, kind, lambda data=extra.data: data))
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="store") as pool:
-        return list(pool.map(lambda task: put(*task), tasks))
+    @property
+    def progress(self) -> float:
+        return sum(self.fractions) / len(self.fractions) if self.fractions else 0.0
+
+    def settle(self, failure: BaseException) -> None:
+        """Give every sample without an outcome yet ``failure``."""
+        self.outcomes = [failure if o is None else o for o in self.outcomes]
 
 
 @dataclass
 class _Running:
-    """Jobs of the batch in flight, with the progress the engine last reported.
+    """The batch in flight. Once every job of it is lost, the engine is stopped."""
 
-    ``lost`` holds the jobs this worker no longer owns: canceled by their client or their lease taken. Once every
-    job of the batch is lost, the progress callback raises :class:`GenerationCanceled` to stop the engine.
-    """
-
-    jobs: list[Job]
-    progress: dict[str, float] = field(default_factory=dict)
-    reported: dict[str, float] = field(default_factory=dict)
-    lost: set[str] = field(default_factory=set)
+    runs: list[_JobRun]
 
     @property
     def abandoned(self) -> bool:
-        return len(self.lost) >= len(self.jobs)
+        return all(run.lost for run in self.runs)
 
 
 class Worker:
@@ -165,8 +125,11 @@ class Worker:
         if unknown:
             raise ValueError(f"unknown model(s) for this worker: {', '.join(sorted(unknown))}")
         self.model_configs: dict[str, ModelConfig] = {m: settings.models[m] for m in sorted(wanted)}
-        self.engines: dict[str, Engine] = {}
+        self.engine_process = EngineProcess(
+            [EngineSpec(model, config.engine, dict(config.options)) for model, config in self.model_configs.items()],
+            log_level=settings.log_level, log_json=settings.log_json, owner=self.worker_id)
         self.stopping = threading.Event()
+        self._restart_delay = 0.0
         self._running: _Running | None = None
         self._lock = threading.Lock()
 
@@ -195,21 +158,31 @@ class Worker:
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
+    @property
+    def engines(self) -> dict[str, int]:
+        """The models this worker serves now (their engines loaded in its engine process), with their batch size."""
+        return self.engine_process.engines
+
     def load_engines(self) -> None:
-        self._announce("loading", self.model_configs)
-        for model_id, config in self.model_configs.items():
-            started = time.perf_counter()
-            try:
-                engine = create_engine(config.engine, config.options)
-                engine.load()
-            except Exception as exc:  # an engine that cannot load leaves its model unserved, not the worker dead
-                log_event(log, "engine unavailable", logging.WARNING, model=model_id, engine=config.engine,
-                          reason=str(exc), worker=self.worker_id)
-                continue
-            self.engines[model_id] = engine
-            log_event(log, "engine loaded", model=model_id, engine=config.engine, worker=self.worker_id,
-                      seconds=round(time.perf_counter() - started, 3))
-        self._announce("ready", self.engines)
+        """Start the engine process and wait for its engines to load (each once per engine process)."""
+        self._announce("loading", list(self.model_configs))
+        started = time.perf_counter()
+        loaded = self.engine_process.start()
+        log_event(log, "engines ready", worker=self.worker_id, models=",".join(loaded) or "-",
+                  pid=self.engine_process.pid, seconds=round(time.perf_counter() - started, 3))
+        self._announce("ready", list(loaded))
+
+    def _ensure_engines(self) -> bool:
+        """A running engine process, started again (after a growing pause if it keeps dying) when the last one
+        died or was killed; whether one runs."""
+        if self.engine_process.alive:
+            return True
+        if self._restart_delay and self.stopping.wait(self._restart_delay):
+            return False
+        self.load_engines()
+        alive = self.engine_process.alive
+        self._restart_delay = 0.0 if alive else min(30.0, max(0.5, self._restart_delay * 2))
+        return alive
 
     def install_signal_handlers(self) -> None:
         """SIGTERM/SIGINT: stop claiming, finish the batch in hand, then exit."""
@@ -222,7 +195,7 @@ class Worker:
 
     def run(self, *, max_jobs: int | None = None) -> int:
         """Claim and run jobs until stopped (or ``max_jobs`` are done); return how many were run."""
-        if not self.engines:
+        if not self.engine_process.alive:
             self.load_engines()
         heartbeat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         heartbeat.start()
@@ -230,6 +203,8 @@ class Worker:
         idle_wait = 0.005
         try:
             while not self.stopping.is_set() and (max_jobs is None or done < max_jobs):
+                if not self._ensure_engines():
+                    continue
                 try:
                     batch = self._claim()
                     if not batch:
@@ -247,86 +222,85 @@ class Worker:
         finally:
             self.stopping.set()
             heartbeat.join(timeout=5)
-            self._announce("stopped", self.engines)
-            for engine in self.engines.values():
-                engine.close()
+            self._announce("stopped", [])
+            self.engine_process.close()
         return done
 
     # -- the job cycle -----------------------------------------------------------------------------------------
     def _claim(self) -> list[Job]:
         if not self.engines:
             return []
-        limit = max(engine.max_batch for engine in self.engines.values())
+        limit = max(self.engines.values())
         jobs = self.store.claim_jobs(self.worker_id, list(self.engines), limit=limit,
                                      lease_seconds=self.settings.lease_seconds)
         if jobs:
-            fits = self.engines[jobs[0].engine_model].max_batch
+            fits = self.engines[jobs[0].engine_model]
             for extra in jobs[fits:]:
                 self.store.release_job(extra.id, self.worker_id)
             jobs = jobs[:fits]
         return jobs
 
     def _run_batch(self, jobs: list[Job]) -> None:
-        engine = self.engines[jobs[0].engine_model]
+        model = jobs[0].engine_model
         for job in jobs:
             log_event(log, "job started", job=job.id, model=job.model, attempt=job.attempts, worker=self.worker_id)
-        running = _Running(jobs=jobs)
-        with self._lock:
-            self._running = running
-        # One request per sample; owners[i] is the job that request i belongs to.
-        requests: list[GenerationRequest] = []
-        owners: list[int] = []
-        fractions: list[float] = []
+        runs: list[_JobRun] = []
         started = time.perf_counter()
         try:
-            for index, job in enumerate(jobs):
-                for sample in range(sample_count(job)):
-                    requests.append(request_for(job, sample))
-                    owners.append(index)
-                    fractions.append(0.0)
-            outcomes: list[GenerationResult | BaseException] = []
-            for first in range(0, len(requests), max(1, engine.max_batch)):
-                chunk = requests[first:first + max(1, engine.max_batch)]
-                outcomes.extend(self._generate(engine, chunk, first, owners, fractions, running))
+            for job in jobs:
+                # The served model's own id, never the alias the client sent: what the API validated.
+                runs.append(_JobRun(job, [request_for(job.engine_model, job.params, sample)
+                                          for sample in range(sample_count(job.params))]))
+        except Exception as exc:  # parameters the store holds but no request can be made of: not worth a retry
+            failure = EngineError(f"the stored parameters cannot be read: {exc}")
+            runs = [_JobRun(job, []) for job in jobs]
+            for run in runs:
+                run.outcomes = [failure]
+        running = _Running(runs)
+        with self._lock:
+            self._running = running
+        try:
+            self._generate(model, running)
         except GenerationCanceled as exc:
-            outcomes = [exc] * len(requests)
+            for run in runs:
+                run.settle(exc)
         except Exception as exc:  # the whole batch failed: each job fails (and may retry) on its own
-            outcomes = [exc] * len(requests)
+            for run in runs:
+                run.settle(exc)
         engine_seconds = time.perf_counter() - started
         with self._lock:
             self._running = None
-        for index, job in enumerate(jobs):
-            mine = [outcome for owner, outcome in zip(owners, outcomes) if owner == index]
-            failure = next((o for o in mine if isinstance(o, BaseException)), None)
+        for run in runs:
+            failure = next((o for o in run.outcomes if isinstance(o, BaseException)), None)
+            outcome = failure if failure is not None else [o for o in run.outcomes if o is not None]
             try:
-                self._patiently(self._finish, job, failure if failure is not None else mine,
-                                engine_seconds / len(jobs), lost=job.id in running.lost)
+                self._patiently(self._finish, run.job, outcome, engine_seconds / len(jobs), lost=run.lost)
             except StoreError as exc:
                 # Its lease runs out unrenewed, so the store requeues (or fails) the job: it costs an attempt,
-                # while the worker and its loaded engines stay for the next one.
-                log_event(log, "job not finished: store unavailable", logging.WARNING, job=job.id,
+                # while the worker and its engine process stay for the next one.
+                log_event(log, "job not finished: store unavailable", logging.WARNING, job=run.job.id,
                           worker=self.worker_id, reason=str(exc))
 
-    def _generate(self, engine: Engine, chunk: list[GenerationRequest], offset: int, owners: list[int],
-                  fractions: list[float], running: _Running) -> Sequence[GenerationResult | BaseException]:
-        jobs = running.jobs
+    def _generate(self, model: str, running: _Running) -> None:
+        """Run every request of the batch through the engine process, at most ``max_batch`` per call, and record
+        each outcome on its job."""
+        slots = [(run, sample) for run in running.runs for sample in range(len(run.requests))
+                 if run.outcomes[sample] is None]
+        size = max(1, self.engines.get(model, 1))
+        for first in range(0, len(slots), size):
+            chunk = slots[first:first + size]
 
-        def progress(index: int, fraction: float) -> None:
+            def progress(index: int, fraction: float, chunk: list[tuple[_JobRun, int]] = chunk) -> None:
+                if 0 <= index < len(chunk):
+                    run, sample = chunk[index]
+                    run.fractions[sample] = max(0.0, min(1.0, float(fraction)))
+
             if running.abandoned:
                 raise GenerationCanceled("no job of this batch is wanted any more")
-            position = offset + index
-            if 0 <= index < len(chunk):
-                fractions[position] = max(0.0, min(1.0, float(fraction)))
-                owner = owners[position]
-                mine = [f for o, f in zip(owners, fractions) if o == owner]
-                running.progress[jobs[owner].id] = sum(mine) / len(mine)
-
-        if running.abandoned:
-            raise GenerationCanceled("no job of this batch is wanted any more")
-        outcomes = engine.generate(chunk, progress)
-        if len(outcomes) != len(chunk):
-            raise RuntimeError(f"engine returned {len(outcomes)} results for {len(chunk)} requests")
-        return outcomes
+            outcomes = self.engine_process.run(model, [run.requests[sample] for run, sample in chunk], progress,
+                                               wanted=lambda: not running.abandoned)
+            for (run, sample), outcome in zip(chunk, outcomes):
+                run.outcomes[sample] = outcome
 
     def _finish(self, job: Job, outcome: Sequence[GenerationResult] | BaseException, engine_seconds: float,
                 *, lost: bool = False) -> None:
@@ -340,8 +314,9 @@ class Worker:
             self.store.release_job(job.id, self.worker_id)
             return
         if isinstance(outcome, BaseException):
-            # Engine errors are about the request and will not change on retry; anything else might.
-            retry = not isinstance(outcome, EngineError)
+            # Engine errors are about the request and will not change on retry (unless they say otherwise, as the
+            # death of the engine process does); anything else might.
+            retry = not isinstance(outcome, EngineError) or bool(getattr(outcome, "retry", False))
             name = outcome.name if isinstance(outcome, EngineError) else "generation_failed"
             # The client reads an engine error's own words (paths and addresses taken out), or for anything else a
             # generic sentence; the log below keeps the exception itself under the job id.
@@ -379,13 +354,14 @@ class Worker:
 
     # -- heartbeats --------------------------------------------------------------------------------------------
     def _heartbeat_loop(self) -> None:
-        """Extend leases of the batch in flight (and push progress), and keep this worker's presence fresh."""
+        """Extend leases of the batch in flight (and push progress), notice jobs lost, and keep this worker's
+        presence fresh. It runs in the worker process, beside (not under) the engine, so it never stops for one."""
         lease = self.settings.lease_seconds
         last_lease = last_presence = time.monotonic()
         while True:
-            stopping = self.stopping.wait(0.25)
+            stopping = self.stopping.wait(LOST_CHECK_SECONDS)
             if stopping:
-                time.sleep(0.25)  # the event stays set: keep the pace while the last batch finishes
+                time.sleep(LOST_CHECK_SECONDS)  # the event stays set: keep the pace while the last batch finishes
             now = time.monotonic()
             with self._lock:
                 running = self._running
@@ -393,13 +369,15 @@ class Worker:
                 if running is not None:
                     self._notice_lost(running)
                     due = now - last_lease >= lease / 3
-                    for job in running.jobs:
-                        value = running.progress.get(job.id)
-                        changed = value is not None and value != running.reported.get(job.id)
-                        if (due or changed) and job.id not in running.lost:
-                            if not self.store.heartbeat(job.id, self.worker_id, lease_seconds=lease, progress=value):
-                                running.lost.add(job.id)
-                            running.reported[job.id] = value if value is not None else 0.0
+                    for run in running.runs:
+                        # No progress is written until the engine has reported some.
+                        value = run.progress if run.progress > 0 or run.reported is not None else None
+                        changed = value is not None and value != run.reported
+                        if (due or changed) and not run.lost:
+                            if not self.store.heartbeat(run.job.id, self.worker_id, lease_seconds=lease,
+                                                        progress=value):
+                                run.lost = True
+                            run.reported = value
                     if due:
                         last_lease = now
                 if now - last_presence >= PRESENCE_SECONDS and not stopping:
@@ -411,16 +389,26 @@ class Worker:
                 return
 
     def _notice_lost(self, running: _Running) -> None:
-        """Mark jobs canceled (or taken over) since the last look, so the engine stops at its next progress call.
+        """Mark the jobs canceled (or taken over) since the last look; once all are, the engine is stopped."""
+        held = [run for run in running.runs if not run.lost]
+        if not held:
+            return
+        gone = self._not_held([run.job.id for run in held])
+        for run in held:
+            if run.job.id in gone:
+                run.lost = True
+                log_event(log, "job no longer ours", job=run.job.id, worker=self.worker_id, status=gone[run.job.id])
 
-        A read per job and tick: cheap for both stores, and it notices a cancel within a tick even when the engine
-        reports no progress for a while (heartbeats, the writes that would notice it too, come only every lease/3).
+    def _not_held(self, job_ids: Sequence[str]) -> dict[str, str]:
+        """Which of ``job_ids`` this worker no longer holds (not generating under its lease), with their status.
+
+        The one read of the cancel check, once a tick: a read per job of the batch (one, unless the engine
+        batches), cheap for both stores; it notices a cancel within a tick even when the engine reports nothing
+        for a while (heartbeats, the writes that would notice it too, come only every lease/3).
         """
-        for job in running.jobs:
-            if job.id in running.lost:
-                continue
-            current = self.store.get_job(job.id)
+        gone: dict[str, str] = {}
+        for job_id in job_ids:
+            current = self.store.get_job(job_id)
             if current is None or current.status is not JobStatus.GENERATING or current.lease_owner != self.worker_id:
-                running.lost.add(job.id)
-                log_event(log, "job no longer ours", job=job.id, worker=self.worker_id,
-                          status=current.status.value if current is not None else "deleted")
+                gone[job_id] = current.status.value if current is not None else "deleted"
+        return gone

@@ -157,12 +157,11 @@ def test_processes_and_threads_claim_every_job_exactly_once(store: JobStore, sto
                                        JobStatus.CANCELED: 0}
 
 
-def test_admission_limit_holds_across_processes(store: JobStore, store_factory) -> None:  # noqa: ANN001
-    key = make_key(store)
-    processes, tries = 3, 15
+def _race(target, store_factory, key_id: str, processes: int, tries: int) -> list:  # noqa: ANN001
+    """Run ``target`` in ``processes`` spawned processes that start together; what each reported."""
     barrier = SPAWN.Barrier(processes)
     results = SPAWN.Queue()
-    children = [SPAWN.Process(target=_creating_process, args=(store_factory, key.id, tries, barrier, results))
+    children = [SPAWN.Process(target=target, args=(store_factory, key_id, tries, barrier, results))
                 for _ in range(processes)]
     for child in children:
         child.start()
@@ -170,6 +169,13 @@ def test_admission_limit_holds_across_processes(store: JobStore, store_factory) 
     for child in children:
         child.join(30)
     assert all(isinstance(r, tuple) for r in reported), reported
+    return reported
+
+
+def test_admission_limit_holds_across_processes(store: JobStore, store_factory) -> None:  # noqa: ANN001
+    key = make_key(store)
+    processes, tries = 3, 15
+    reported = _race(_creating_process, store_factory, key.id, processes, tries)
     assert sum(a for a, _ in reported) == 25 and sum(r for _, r in reported) == processes * tries - 25
     assert store.queue_depth() == 25
     assert next(k.credits_used for k in store.list_keys() if k.id == key.id) == 25
@@ -179,16 +185,7 @@ def test_admission_limit_holds_across_processes(store: JobStore, store_factory) 
 def test_the_queued_seconds_budget_holds_across_processes(store: JobStore, store_factory) -> None:  # noqa: ANN001
     key = make_key(store)
     processes, tries = 3, 15
-    barrier = SPAWN.Barrier(processes)
-    results = SPAWN.Queue()
-    children = [SPAWN.Process(target=_budgeted_process, args=(store_factory, key.id, tries, barrier, results))
-                for _ in range(processes)]
-    for child in children:
-        child.start()
-    reported = _collect(results, processes)
-    for child in children:
-        child.join(30)
-    assert all(isinstance(r, tuple) for r in reported), reported
+    reported = _race(_budgeted_process, store_factory, key.id, processes, tries)
     # 25 jobs of 10 s fill the budget of 250 s exactly; every other try was refused, whichever process made it.
     assert sum(a for a, _ in reported) == 25 and sum(r for _, r in reported) == processes * tries - 25
     assert store.queue_depth() == 25 and key_credits(store, key) == 25

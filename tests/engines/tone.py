@@ -1,14 +1,18 @@
 """A tiny test engine: a sine tone whose pitch comes from the seed. Used only by the test suite.
 
 Prompts steer it so tests can provoke each outcome: ``"sleep:2.5"`` takes that long (reporting progress),
-``"fail"`` raises an engine error, ``"crash"`` kills its own process, ``"explode"`` raises an unexpected error.
+``"fail"`` raises an engine error, ``"crash"`` ends its own process (``os._exit(137)``, as the OOM killer's kill
+reads), ``"segfault"`` sends it SIGSEGV, ``"explode"`` raises an unexpected error, ``"native:3"`` blocks 3 s in a
+C call that reports nothing (libc ``sleep``, the GIL released) and ``"hang:3"`` the same holding the GIL.
 It never ships under a real model name: tests serve it as ``test/tone`` by import path.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
+import signal
 import time
 from typing import Sequence
 
@@ -36,6 +40,12 @@ class ToneEngine(Engine):
             prompt = request.prompt.lower()
             if "crash" in prompt:
                 os._exit(137)
+            if "segfault" in prompt:
+                os.kill(os.getpid(), signal.SIGSEGV)
+            native = re.search(r"(native|hang):([0-9]+)", prompt)
+            if native:
+                library = ctypes.CDLL(None) if native.group(1) == "native" else ctypes.PyDLL(None)
+                library.sleep(int(native.group(2)))
             if "explode" in prompt:
                 results.append(RuntimeError("unexpected failure"))
                 continue

@@ -122,3 +122,63 @@ def test_kill_9_of_the_whole_server_loses_no_acknowledged_job(server_factory, re
     assert completions(server) == {job_id: 1 for job_id in ids}
     report_figure(f"{len(ids)} jobs, kill -9 of server and workers mid-job, restart: lost 0, duplicates 0, "
                   "one file set each")
+
+
+def log_events(server: ServerProcess, name: str) -> list[dict]:
+    entries = []
+    for line in server.log_path.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("event") == name:
+                entries.append(entry)
+    return entries
+
+
+SLOW_LEASE = {"ORCHESTRION_LEASE_SECONDS": "30", "ORCHESTRION_LOG_JSON": "1"}
+
+
+def test_delete_stops_an_engine_stuck_in_a_native_call_within_two_seconds(server_factory, report_figure) -> None:
+    server = server_factory(workers=1, env=SLOW_LEASE).start()
+    stuck = submit(server, "native:60")
+    wait_for(lambda: fetch(server, stuck)["status"] == "generating", 20, "the stuck job to start")
+    time.sleep(0.5)  # inside the C call, which reports no progress
+    deleted_at = time.monotonic()
+    answer = httpx.delete(f"{server.base_url}/v2/generate/audio", params={"generation_id": stuck},
+                          headers={"Authorization": f"Bearer {server.api_key}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    wait_for(lambda: log_events(server, "engine process killed: canceled batch did not stop"), 10,
+             "the stuck engine process to be killed")
+    stopped_after = time.monotonic() - deleted_at
+    assert stopped_after < 2.0
+    assert fetch(server, stuck)["status"] == "canceled"
+    after = submit(server, "a quick tone")
+    wait_for(lambda: fetch(server, after)["status"] == "completed", 30, "the next job on a fresh engine process")
+    report_figure(f"engine blocked in a C call, DELETE → engine process killed in {stopped_after:.2f} s; "
+                  "the next job completed on a fresh engine process")
+
+
+@pytest.mark.parametrize(("prompt", "words"), [
+    ("crash", "exit code 137, likely out of memory"),
+    ("segfault", "signal 11, segmentation fault"),
+])
+def test_an_engine_killing_its_process_fails_the_job_at_once_and_keeps_the_worker(server_factory, report_figure,
+                                                                                   prompt, words) -> None:
+    server = server_factory(workers=1, env=SLOW_LEASE).start()
+    wait_for(lambda: len(server.worker_pids()) == 1, 20, "the worker")
+    [worker] = server.worker_pids()
+    submitted_at = time.monotonic()
+    doomed = submit(server, prompt)
+    wait_for(lambda: fetch(server, doomed)["status"] == "error", 25, "the job to fail")
+    elapsed = time.monotonic() - submitted_at
+    final = fetch(server, doomed)
+    assert final["error"]["name"] == "engine_process_died" and words in final["error"]["message"]
+    # Every attempt (3) failed as its engine died, under the lease its worker held: no expiry was waited for.
+    assert elapsed < 30 / 2
+    store = SQLiteJobStore(server.data_dir / "orchestrion.db")
+    assert store.get_job(doomed).attempts == 3
+    store.close()
+    assert server.worker_pids() == [worker]  # the worker itself never died
+    after = submit(server, "a tone afterwards")
+    wait_for(lambda: fetch(server, after)["status"] == "completed", 30, "the next job")
+    report_figure(f"engine {prompt} ×3 attempts: job error after {elapsed:.1f} s (lease 30 s), "
+                  f"message {final['error']['message']!r}, same worker pid")

@@ -24,7 +24,7 @@ import numpy as np
 
 from .mix import TrackMix, beats_to_seconds
 from .score import Score, Track
-from .soundfont import SAMPLE_RATE
+from .sf2 import SAMPLE_RATE
 
 __all__ = ["Buses"]
 

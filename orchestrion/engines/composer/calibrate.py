@@ -12,13 +12,20 @@ depend on what was measured beside it or before it: the mix built on it is the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
-from .soundfont import GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, SAMPLE_RATE, SoundFont
+from .sf2 import GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, SAMPLE_RATE
 
 __all__ = ["LEVEL_BATCH", "LEVEL_SECONDS", "LEVEL_VELOCITIES", "LEVEL_VELOCITY", "LEVEL_WINDOW", "Patch",
            "PatchLevel", "measure_effect_gains", "measure_levels"]
+
+class SoundFont(Protocol):
+    """What a measurement needs of :class:`.soundfont.SoundFont`: fresh synthesizers over it."""
+
+    def synth(self, *, channels: int = 16, groups: int = 1) -> Any: ...
+
 
 #: Patch loudness is measured on one note per key, this long, at this velocity, in windows of this many frames.
 LEVEL_SECONDS = 1.2

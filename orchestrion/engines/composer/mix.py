@@ -24,7 +24,8 @@ import numpy as np
 from .score import Score, Track
 from .arrange import ROLE_VOLUME
 from .calibrate import LEVEL_SECONDS, LEVEL_VELOCITIES, LEVEL_VELOCITY, LEVEL_WINDOW, Patch, PatchLevel
-from .soundfont import SAMPLE_RATE, SoundFont
+from .sf2 import SAMPLE_RATE
+from .soundfont import SoundFont
 
 __all__ = ["CHORUS_WIDTH", "FLUID_CHORUS_WIDTH", "NAMED_FLOOR_DB", "SEND_SCALE", "StemSettings", "TrackMix",
            "beats_to_seconds", "narrow", "plan_mix", "role_level_db", "room", "stem_settings"]

@@ -49,7 +49,8 @@ from .mix import (
     stem_settings,
 )
 from .score import Score, Track
-from .soundfont import GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, SAMPLE_RATE, SoundFont, Synth
+from .sf2 import GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, SAMPLE_RATE
+from .soundfont import SoundFont, Synth
 from .stems import STEM_BLOCK, Stem, zeroed
 
 __all__ = ["Rendering", "Stem", "StemSettings", "beats_to_seconds", "render", "rpn_bend_range", "stem_settings"]

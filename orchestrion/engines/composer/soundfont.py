@@ -20,14 +20,13 @@ from __future__ import annotations
 import ctypes
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
 from ..base import EngineUnavailable
-
-if TYPE_CHECKING:
-    from .calibrate import Patch, PatchLevel
+from .calibrate import LEVEL_BATCH, LEVEL_VELOCITIES, Patch, PatchLevel, measure_effect_gains, measure_levels
+from .sf2 import GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, SAMPLE_RATE  # noqa: F401  (SAMPLE_RATE: re-exported)
 
 __all__ = [
     "DEFAULT_SOUNDFONT",
@@ -38,7 +37,6 @@ __all__ = [
     "resolve_soundfont",
 ]
 
-SAMPLE_RATE = 48_000
 DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 #: Short names accepted for the engine option ``soundfont``, each with the Debian package that ships it and the
 #: file's paths. One name, one set of samples: Debian's ``MuseScore_General.sf3`` and ``default-GM.sf2`` are
@@ -59,8 +57,6 @@ SOUNDFONT_NAMES: dict[str, tuple[str, tuple[Path, ...]]] = {
 
 _CHANNEL_TYPE_MELODIC = 0
 _CHANNEL_TYPE_DRUM = 1
-#: SoundFont 2.01 generator numbers the mix adjusts per channel.
-GEN_CHORUS_SEND, GEN_REVERB_SEND, GEN_RELEASE = 15, 16, 38
 #: Frames per ``write_float`` call while no event is due; large blocks keep Python out of the inner loop.
 _MAX_BLOCK = 1 << 15
 
@@ -168,8 +164,6 @@ class SoundFont:
         Measured once per worker and kept: every note plays on its own channel and audio group of a fresh
         synthesizer, so a measurement does not depend on what was measured beside it or before it.
         """
-        from .calibrate import LEVEL_BATCH, LEVEL_VELOCITIES, measure_levels
-
         wanted = sorted(set(patches))
         missing = [p for p in wanted if p not in self._levels]
         step = LEVEL_BATCH // len(LEVEL_VELOCITIES)
@@ -181,8 +175,6 @@ class SoundFont:
         """Energy the reverb return (``room``: size, damping, width, level) and the chorus return (its side scaled
         by ``chorus_side``) add for a send of 1, over the dry signal's: a send ``s`` adds about ``s² × gain`` to a
         track's level. Measured once per worker and kept."""
-        from .calibrate import measure_effect_gains
-
         key = (room, chorus_side)
         if key not in self._effects:
             self._effects[key] = measure_effect_gains(self, room, chorus_side)

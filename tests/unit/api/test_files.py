@@ -11,8 +11,6 @@ import pytest
 
 from tests.unit.api.helpers import assert_error, bearer, complete
 
-pytestmark = pytest.mark.asyncio
-
 AUDIO = bytes(range(256)) * 64  # 16 KiB of recognisable bytes
 
 
@@ -151,3 +149,69 @@ async def test_a_folder_is_not_a_file(client, ctx, finished) -> None:
     expires = int(time.time()) + 600
     response = await client.get(f"/files/{key}", params={"expires": expires, "signature": ctx.signer.signature(key, expires)})
     assert_error(response, 404)
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("bytes=0-99", (0, 100)),
+    ("bytes=100-", (100, 1000)),
+    ("bytes=-10", (990, 1000)),
+    ("bytes=-5000", (0, 1000)),  # a suffix longer than the file is the whole file
+    ("bytes=900-5000", (900, 1000)),
+    ("BYTES=0-0", (0, 1)),  # the unit is case-insensitive
+    (" bytes=999-999 ", (999, 1000)),
+    ("bytes=0-1,", (0, 2)),  # empty list elements do not count
+    # ignored: the whole file is sent
+    ("pages=1-2", None), ("bytes", None), ("bytes=", None), ("bytes=-", None), ("bytes=abc", None),
+    ("bytes=5-2", None), ("bytes=0-1,5-6", None), ("bytes=1 - 2", None), ("bytes=١-٢", None),
+    ("bytes=0-99;x", None),
+])
+def test_range_parser(header, expected) -> None:
+    from orchestrion.api.routes_files import parse_range
+
+    assert parse_range(header, 1000) == expected
+
+
+@pytest.mark.parametrize(("header", "size"), [
+    ("bytes=1000-", 1000), ("bytes=1000-2000", 1000), ("bytes=-0", 1000), ("bytes=0-", 0), ("bytes=-5", 0),
+    ("bytes=" + "9" * 40 + "-", 1000),
+])
+def test_range_parser_unsatisfiable(header, size) -> None:
+    from orchestrion.api.routes_files import UnsatisfiableRange, parse_range
+
+    with pytest.raises(UnsatisfiableRange):
+        parse_range(header, size)
+
+
+@pytest.mark.parametrize("headers", [
+    {"Range": "bytes=0-1,10-20"},  # several ranges: the whole file rather than multipart
+    {"Range": "bytes=50-10"},
+    {"Range": "bytes=0-99", "If-Range": '"some-etag"'},  # validators are not compared: always correct
+])
+async def test_ranges_this_server_ignores_send_the_whole_file(client, finished, headers) -> None:
+    response = await client.get(finished["audio_file"]["url"], headers=headers)
+    assert response.status_code == 200 and response.content == AUDIO
+    assert "content-range" not in response.headers
+
+
+async def test_a_zero_suffix_is_unsatisfiable(client, finished) -> None:
+    response = await client.get(finished["audio_file"]["url"], headers={"Range": "bytes=-0"})
+    assert_error(response, 416)
+    assert response.headers["content-range"] == f"bytes */{len(AUDIO)}"
+
+
+async def test_head_ignores_range(client, finished) -> None:
+    response = await client.head(finished["audio_file"]["url"], headers={"Range": "bytes=0-9"})
+    assert response.status_code == 200 and response.content == b""
+    assert int(response.headers["content-length"]) == len(AUDIO)
+
+
+async def test_a_storage_failure_answers_503_and_logs_the_detail(client, ctx, finished, monkeypatch, caplog) -> None:
+    def failing(key: str) -> int:
+        raise PermissionError(13, "Permission denied", "/srv/private/files")
+
+    monkeypatch.setattr(ctx.storage, "size", failing)
+    response = await client.get(finished["audio_file"]["url"])
+    assert_error(response, 503, "storage")
+    assert "/srv/private" not in response.text
+    [record] = [r for r in caplog.records if r.getMessage() == "reading a stored file failed"]
+    assert "/srv/private" in record.fields["error"]

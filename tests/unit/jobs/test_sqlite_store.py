@@ -1,9 +1,8 @@
 """What is particular to the SQLite store: pragmas, locks mapped to StoreUnavailable, connections per thread and
-process, wake-ups, and refusing bad input before it reaches the database."""
+process, and wake-ups (the input checks every backend shares are in ``tests/conformance/test_store_input.py``)."""
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import pickle
 import sqlite3
@@ -153,38 +152,3 @@ def test_wait_for_jobs_wakes_on_a_commit_and_otherwise_waits(store: SQLiteJobSto
     assert time.monotonic() - started < 2
     timer.join()
     other.close()
-
-
-def test_bad_input_is_refused_before_touching_the_database(store: SQLiteJobStore) -> None:
-    with pytest.raises(TypeError):
-        store.create_job(_job(store, params={"not json": {1, 2}}), **ROOMY)
-    with pytest.raises(ValueError):
-        store.create_job(_job(store, credits=-1), **ROOMY)
-    with pytest.raises(ValueError):
-        store.create_job(_job(store, max_attempts=0), **ROOMY)
-    assert store.count_by_status()[JobStatus.QUEUED] == 0
-    store.create_job(_job(store), **ROOMY)
-    store.claim_jobs("w1", ["m"], limit=1, lease_seconds=30)
-    with pytest.raises(ValueError):
-        store.heartbeat("j1", "w1", lease_seconds=30, progress=math.nan)
-    with pytest.raises(ValueError):
-        store.heartbeat("j1", "w1", lease_seconds=-1)
-    with pytest.raises(TypeError):
-        store.claim_jobs("w1", "m", limit=1, lease_seconds=30)
-    with pytest.raises(ValueError):
-        store.completion_stats([10, 1])
-    with pytest.raises(ValueError):
-        store.revoke_key("  ")
-    with pytest.raises(ValueError):
-        store.create_key(key_id="k2", name="n", key_hash="h2", prefix="p2", quota=-5)
-    assert store.heartbeat("j1", "w1", lease_seconds=30, progress=7)  # out of range is clamped, not refused
-    assert store.get_job("j1").progress == 1.0
-
-
-def test_a_retried_failure_is_kept_in_info_while_the_job_waits(store: SQLiteJobStore) -> None:
-    store.create_job(_job(store), **ROOMY)
-    store.claim_jobs("w1", ["m"], limit=1, lease_seconds=30)
-    assert store.fail_job("j1", "w1", error_name="engine_failed", error_message="oom", retry=True)
-    waiting = store.get_job("j1")
-    assert waiting.error_name is None
-    assert waiting.info["last_error"] == {"name": "engine_failed", "message": "oom", "attempt": 1}

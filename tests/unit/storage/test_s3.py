@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 from orchestrion.api.app import create_app
 from orchestrion.jobs.sqlite import SQLiteJobStore
@@ -22,36 +20,7 @@ from orchestrion.storage import open_storage
 from orchestrion.storage.s3 import S3Storage, S3StorageError, parse_s3_url
 from orchestrion.workers.worker import store_result
 from tests.unit.api.helpers import bearer, complete, make_key, make_settings
-
-BUCKET = "orchestrion-files"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.client]:
-    """A raw client on an empty bucket, with throwaway credentials in the environment as boto3 reads them."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    yield client
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
-        for item in page.get("Contents", []):
-            client.delete_object(Bucket=BUCKET, Key=item["Key"])
-    client.delete_bucket(Bucket=BUCKET)
+from tests.unit.storage.conftest import BUCKET
 
 
 def storage_for(endpoint: str, prefix: str = "deploy/files") -> S3Storage:
@@ -211,3 +180,74 @@ def test_worker_results_land_in_s3_and_the_api_links_them_directly(
     assert httpx.get(by_hand["midi_file"]["url"]).content.startswith(b"MThd")
     assert encoded["audio_file"]["file_name"] == "output.wav"
     assert httpx.get(encoded["audio_file"]["url"]).content[:4] == b"RIFF"
+
+
+def test_the_api_serves_and_reads_back_s3_files_through_the_storage(
+        tmp_path: Path, s3: boto3.client, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`/files` links to S3 objects stream from a ranged GetObject, and the Vertex route reads its audio through
+    ``Storage.open``, never over HTTP (no presigned link is made for it)."""
+    import asyncio
+    import base64
+    import time
+
+    settings = make_settings(tmp_path / "data", vertex_model="test/tone")
+    store = SQLiteJobStore(settings.db_path)
+    store.migrate()
+    storage = storage_for(s3_endpoint)
+    key, _ = make_key(store)
+    app = create_app(settings, store, storage=storage)
+    signer = app.state.orchestrion.signer
+    audio = b"RIFF" + bytes(range(256)) * 64
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            created = await client.post("/v2/generate/audio", headers=bearer(key),
+                                        json={"model": "test/tone", "prompt": "a tone", "duration": 5})
+            job_id = created.json()["id"]
+            complete(store, storage, job_id, audio=audio)
+            link = signer.signed_path(f"{job_id}/output.wav")
+            whole = await client.get(link)
+            assert whole.status_code == 200 and whole.content == audio
+            assert whole.headers["content-length"] == str(len(audio))
+            assert whole.headers["content-type"] == "audio/wav" and whole.headers["accept-ranges"] == "bytes"
+            part = await client.get(link, headers={"Range": "bytes=4-99"})
+            assert part.status_code == 206 and part.content == audio[4:100]
+            assert part.headers["content-range"] == f"bytes 4-99/{len(audio)}"
+            tail = await client.get(link, headers={"Range": "bytes=-8"})
+            assert tail.status_code == 206 and tail.content == audio[-8:]
+            head = await client.head(link)
+            assert head.status_code == 200 and head.content == b""
+            assert head.headers["content-length"] == str(len(audio))
+            beyond = await client.get(link, headers={"Range": f"bytes={len(audio)}-"})
+            assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{len(audio)}"
+
+            def no_links(*_: object) -> str:
+                raise AssertionError("the Vertex route must read through Storage.open, not a link")
+
+            monkeypatch.setattr(storage, "presigned_url", no_links)
+            predicting = asyncio.create_task(client.post(
+                "/v1/projects/p/locations/l/publishers/google/models/lyria-002:predict", headers=bearer(key),
+                json={"instances": [{"prompt": "a drone"}]}))
+            deadline = time.monotonic() + 10
+            while True:
+                queued = [job for job in store.list_jobs(store.list_keys()[0].id, limit=10)[0]
+                          if job.status.value == "queued"]
+                if queued or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.02)
+            assert queued, "the Vertex route queued nothing"
+            complete(store, storage, queued[0].id, audio=audio, extras=False)
+            predicted = await predicting
+            assert predicted.status_code == 200, predicted.text
+            [prediction] = predicted.json()["predictions"]
+            assert base64.b64decode(prediction["bytesBase64Encoded"]) == audio
+
+            storage.delete_prefix(job_id)
+            gone = await client.get(link)
+            assert gone.status_code == 410
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        store.close()

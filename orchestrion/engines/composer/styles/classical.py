@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import CLASSICAL_MAJOR, CLASSICAL_MINOR, EPIC_MAJOR, EPIC_MINOR, Style, add
+from .base import CLASSICAL_MAJOR, CLASSICAL_MINOR, EPIC_MAJOR, EPIC_MINOR, Style, add
 
 add(Style(
     "orchestral", (72, 108), EPIC_MAJOR, EPIC_MINOR,

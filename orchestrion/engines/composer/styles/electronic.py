@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Style, add
+from .base import Style, add
 
 _CLUB = frozenset({"sidechain", "drum_bus"})
 

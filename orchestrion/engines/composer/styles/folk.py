@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import FOLK_MAJOR, FOLK_MINOR, Style, add
+from .base import FOLK_MAJOR, FOLK_MINOR, Style, add
 
 add(Style(
     "folk", (84, 112), FOLK_MAJOR, FOLK_MINOR,

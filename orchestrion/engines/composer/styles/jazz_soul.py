@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import BLUES, BLUES_MINOR, JAZZ_MAJOR, JAZZ_MINOR, SOUL_MAJOR, SOUL_MINOR, Style, add
+from .base import BLUES, BLUES_MINOR, JAZZ_MAJOR, JAZZ_MINOR, SOUL_MAJOR, SOUL_MINOR, Style, add
 
 add(Style(
     "jazz", (100, 180), JAZZ_MAJOR, JAZZ_MINOR,

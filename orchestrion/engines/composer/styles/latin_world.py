@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import ANDALUSIAN, Style, add
+from .base import ANDALUSIAN, Style, add
 
 add(Style(
     "bossa", (120, 140), ("Imaj7 ii7 V7 Imaj7", "Imaj7 vi7 ii7 V7", "ii7 V7 Imaj7 IVmaj7"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import EPIC_MAJOR, EPIC_MINOR, Style, add
+from .base import EPIC_MAJOR, EPIC_MINOR, Style, add
 
 add(Style(
     "epic_trailer", (80, 100), EPIC_MAJOR, EPIC_MINOR,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import POP_MAJOR, POP_MINOR, Style, add
+from .base import POP_MAJOR, POP_MINOR, Style, add
 
 _GUITAR_ROCK = frozenset({"amp", "drum_bus"})
 
