@@ -53,7 +53,8 @@ router = APIRouter(tags=["generation"])
 #: Generation ids are "<uuid4>:<short name>"; anything much longer cannot exist, so it is not worth a query.
 MAX_GENERATION_ID = 256
 #: Parameters beyond the hosted API's that are stored only when the client sent them.
-_OPTIONAL_PARAMS = ("duration", "bpm", "key", "loop", "stems")
+_OPTIONAL_PARAMS = ("duration", "bpm", "key", "loop", "stems", "chords", "bars_per_chord", "time_signature",
+                    "instruments")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _PREFER_WAIT = re.compile(r"(?:^|[,;])\s*wait\s*=\s*\"?(\d{1,6}(?:\.\d+)?)\"?\s*(?=$|[,;])", re.IGNORECASE)
 

@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # The composer's own bounds and key grammar (an import-light module), so that the schema and the engine that
 # enforces them cannot disagree.
-from ..engines.composer.numbers import KEY_PATTERN, MAX_BPM, MIN_BPM
+from ..engines.composer.chords import PROGRESSION_PATTERN, ChordError, parse_progression
+from ..engines.composer.instruments import find_instrument, request_instrument_names
+from ..engines.composer.numbers import KEY_PATTERN, MAX_BPM, MIN_BPM, TIME_SIGNATURE_PATTERN, parse_time_signature
 
 __all__ = [
     "AudioFileOut",
@@ -75,6 +77,10 @@ def _prompt_is_not_blank(value: Any) -> Any:
     return value
 
 
+#: The composer's part roles (:data:`.engines.composer.arrange.ROLES`; a test keeps the two equal).
+_ROLES = ("melody", "counter", "doubling", "harmony", "pad", "arp", "bass", "percussion", "fx", "hand", "drums")
+
+
 class GenerateAudioRequest(BaseModel):
     """Body of ``POST /v2/generate/audio``: the hosted API's fields plus the optional musical parameters."""
 
@@ -118,6 +124,48 @@ class GenerateAudioRequest(BaseModel):
     stems: Annotated[
         bool | None, Field(strict=True, description="Return per-instrument stems beside the track (extension; default true).")
     ] = None
+    chords: Annotated[
+        Annotated[str, Field(strict=True, min_length=1, max_length=1000,
+                             json_schema_extra={"pattern": PROGRESSION_PATTERN})] | None,
+        Field(description='Chord progression (extension; composer models), played exactly, one chord per bar (or per '
+                          '`bars_per_chord` bars), looped over the whole piece with the style\'s voicings and '
+                          'rhythms. Up to 64 chords separated by spaces, commas or bar lines: chord symbols — a root '
+                          '(A-G, # or b), a quality (none or maj, m/min, 7, maj7, m7, dim, dim7, aug/+, sus2, sus4, '
+                          '7sus4, 6, m6, 9, m9, maj9, add9, m7b5) and an optional slash bass — such as '
+                          '"Am F C G" or "Cmaj7 A7/C# Dm7 G7"; or Roman numerals against the key (case gives the '
+                          'quality; b/# alter the degree; °, +, 7, maj7, m7, 9, 6, sus2, sus4, add9; V/V and I/3 '
+                          'forms), such as "vi IV I V" or "ii7 V7 Imaj7". Without `key`, chord symbols set the key '
+                          '(found from the chords). A token that is no chord answers 400 naming it; `pattern` is the whole grammar.',
+              examples=["Am F C G", "ii7 V7 Imaj7"]),
+    ] = None
+    bars_per_chord: Annotated[
+        int | None,
+        Field(ge=1, le=8, description="Bars each chord of `chords` lasts (extension; 1-8, default 1; without "
+                                      "`chords` it changes nothing)."),
+    ] = None
+    time_signature: Annotated[
+        Annotated[str, Field(strict=True, min_length=3, max_length=12,
+                             json_schema_extra={"pattern": TIME_SIGNATURE_PATTERN})] | None,
+        Field(description='Metre (extension; composer models): beats per bar (2-15), a slash and the beat\'s note '
+                          'value (2, 4 or 8), such as "3/4", "4/4", "6/8", "12/8", "5/4" or "7/8", or an even number '
+                          'of sixteenths (2-14) over 16 ("6/16"). It replaces the style\'s metre; the tempo counts '
+                          'the metre\'s beat (a dotted quarter in 6/8, 9/8 and 12/8). Anything else answers 400.'),
+    ] = None
+    instruments: Annotated[
+        list[Annotated[str, Field(strict=True, json_schema_extra={"enum": list(request_instrument_names())})]
+             | Annotated[dict[str, str], Field(json_schema_extra={
+                 "properties": {"name": {"type": "string", "enum": list(request_instrument_names())},
+                                "role": {"type": "string", "enum": list(_ROLES)}},
+                 "required": ["name"], "additionalProperties": False})]] | None,
+        Field(min_length=1, max_length=8,
+              description='The ensemble (extension; composer models), 1-8 instruments: General MIDI names as the '
+                          'standard spells them ("Acoustic Grand Piano", "Electric Bass (finger)", "String Ensemble '
+                          '1"), catalogue ids ("nylon_guitar") or names and synonyms in lower case ("piano", '
+                          '"rhodes", "upright bass", "violin", "congas", "drums"), `enum` listing them all; or '
+                          'objects {"name", "role"} that also give the part\'s role (a kit always plays `drums`, '
+                          'hand percussion `hand`, and a pitched instrument given either takes its own best role). '
+                          'Exactly these play: a drum kit or hand percussion only when listed.'),
+    ] = None
     output_format: Annotated[
         Literal["wav", "flac", "mp3", "ogg"], Field(description="Encoding of audio_file (extension; default wav).")
     ] = "wav"
@@ -125,7 +173,7 @@ class GenerateAudioRequest(BaseModel):
         int | None,
         Field(ge=1, le=SAMPLE_COUNT_MAX,
               description="Tracks to make (extension, 1-4): the first with `seed`, the others with seeds derived "
-                          "from it; answered as `audio_files`. Each costs the model's credits."),
+                          "from it; answered as `audio_files`. Each is charged for its audio (rate in /v1/models)."),
     ] = None
     webhook_url: Annotated[
         Annotated[str, Field(strict=True, min_length=1, max_length=2048,
@@ -145,7 +193,7 @@ class GenerateAudioRequest(BaseModel):
     ] = None
 
 
-    @field_validator("seed", "sample_count", mode="before")
+    @field_validator("seed", "sample_count", "bars_per_chord", mode="before")
     @classmethod
     def _seed_is_a_json_integer(cls, value: Any) -> Any:
         # JSON Schema counts 7.0 as an integer, so it is accepted; "7" and true are not numbers and are refused.
@@ -174,6 +222,44 @@ class GenerateAudioRequest(BaseModel):
         if value is not None and _KEY.fullmatch(value) is None:
             raise ValueError(f"{value!r} is not a key; write a note name and a mode, such as \"D minor\", \"F#m\", "
                              "\"E-flat major\" or \"A dorian\"")
+        return value
+
+
+    @field_validator("chords")
+    @classmethod
+    def _chords_are_chords(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_progression(value)
+            except ChordError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("time_signature")
+    @classmethod
+    def _time_signature_is_one(cls, value: str | None) -> str | None:
+        if value is not None and parse_time_signature(value) is None:
+            raise ValueError(f"{value!r} is not a time signature the composer plays; write beats per bar (2-15), a "
+                             "slash and the beat's note value (2, 4 or 8), such as \"3/4\", \"6/8\" or \"7/8\", "
+                             "or an even number of sixteenths (2-14) over 16")
+        return value
+
+    @field_validator("instruments")
+    @classmethod
+    def _instruments_are_known(cls, value: list[Any] | None) -> list[Any] | None:
+        for item in value or ():
+            if isinstance(item, dict):
+                if set(item) - {"name", "role"} or "name" not in item:
+                    raise ValueError(f"an instrument object has a `name` and optionally a `role`, got {item!r}")
+                name, role = item["name"], item.get("role")
+                if role is not None and role not in _ROLES:
+                    raise ValueError(f"{role!r} is not a role; roles are {', '.join(_ROLES)}")
+            else:
+                name = item
+            if find_instrument(name) is None:
+                raise ValueError(f"{name!r} is not an instrument the composer knows; write a General MIDI name such "
+                                 "as \"Acoustic Grand Piano\", or a common name in lower case such as \"piano\", "
+                                 "\"violin\" or \"drums\"")
         return value
 
 

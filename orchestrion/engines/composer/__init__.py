@@ -52,13 +52,73 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _validate_chords(params: Mapping[str, Any]) -> None:
+    from .chords import ChordError, parse_progression
+
+    chords = params.get("chords")
+    if chords is not None:
+        if not isinstance(chords, str):
+            raise InvalidRequest("chords", f"must be a string of chords such as \"Am F C G\", got {chords!r}")
+        try:
+            parse_progression(chords)
+        except ChordError as exc:
+            raise InvalidRequest("chords", str(exc)) from None
+    bars = params.get("bars_per_chord")
+    if bars is not None:
+        if not isinstance(bars, int) or isinstance(bars, bool) or not 1 <= bars <= 8:
+            raise InvalidRequest("bars_per_chord", f"must be a whole number of bars from 1 to 8, got {bars!r}")
+
+
+def _validate_time_signature(params: Mapping[str, Any]) -> None:
+    from .numbers import parse_time_signature
+
+    metre = params.get("time_signature")
+    if metre is not None and parse_time_signature(metre) is None:
+        raise InvalidRequest("time_signature", f"{metre!r} is not a time signature the composer plays; write beats "
+                                               "per bar (2-15), a slash and the beat's note value (2, 4 or 8), such "
+                                               "as \"3/4\", \"6/8\" or \"7/8\", or an even number of sixteenths "
+                                               "(2-14) over 16")
+
+
+def _validate_instruments(params: Mapping[str, Any]) -> None:
+    from .arrange import ROLES
+    from .instruments import find_instrument
+
+    listed = params.get("instruments")
+    if listed is None:
+        return
+    if not isinstance(listed, (list, tuple)) or not 1 <= len(listed) <= 8:
+        raise InvalidRequest("instruments", f"must be a list of 1 to 8 instruments, got {listed!r}")
+    for item in listed:
+        role = None
+        if isinstance(item, Mapping):
+            if set(item) - {"name", "role"}:
+                raise InvalidRequest("instruments", f"an instrument object has a `name` and optionally a `role`, got "
+                                                    f"{item!r}")
+            name, role = item.get("name"), item.get("role")
+        else:
+            name = item
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidRequest("instruments", f"each instrument is a name or {{\"name\", \"role\"}}, got {item!r}")
+        found = find_instrument(name)
+        if found is None:
+            raise InvalidRequest("instruments", f"{name!r} is not an instrument the composer knows; write a General "
+                                                "MIDI name such as \"Acoustic Grand Piano\", or a common name in "
+                                                "lower case such as \"piano\", \"violin\" or \"drums\"")
+        if role is not None and role not in ROLES:
+            raise InvalidRequest("instruments", f"{role!r} is not a role; roles are {', '.join(ROLES)}")
+
+
 class ComposerEngine(Engine):
     """Composes, renders and masters a track per request; returns its MIDI and per-instrument stems beside it.
 
     Options (the model's TOML table): ``soundfont`` — a path or a short name (``"fluidr3"``, the default, or another
     name of :data:`.soundfont.SOUNDFONT_NAMES`; see docs/soundfonts.md); ``stems`` — return per-instrument stems
     unless a request says otherwise (default true).
-    Request parameters: ``bpm`` (40-240, what the composer can play), ``key`` ("D minor", "F#m", "E-flat major"), ``loop`` and ``stems``.
+    Request parameters: ``bpm`` (40-240, what the composer can play), ``key`` ("D minor", "F#m", "E-flat major"),
+    ``loop``, ``stems``, ``chords`` (a progression of chord symbols or Roman numerals, at most 64, played one per
+    bar or per ``bars_per_chord`` bars), ``time_signature`` ("3/4", "7/8") and ``instruments`` (1-8 names, or
+    ``{"name", "role"}`` objects: exactly these play).
     """
 
     name = "composer"
@@ -108,6 +168,9 @@ class ComposerEngine(Engine):
             value = params.get(name)
             if value is not None and not isinstance(value, bool):
                 raise InvalidRequest(name, f"must be true or false, got {value!r}")
+        _validate_chords(params)
+        _validate_time_signature(params)
+        _validate_instruments(params)
 
     def audio_seconds(self, request: GenerationRequest) -> float:
         """The length the composer will make: the client's duration, else one written in the prompt ("two
@@ -151,7 +214,9 @@ class ComposerEngine(Engine):
 
     def _overrides(self, request: GenerationRequest) -> dict[str, Any]:
         params = request.params or {}
-        overrides: dict[str, Any] = {k: params[k] for k in ("bpm", "key", "loop") if params.get(k) is not None}
+        overrides: dict[str, Any] = {k: params[k] for k in ("bpm", "key", "loop", "chords", "bars_per_chord",
+                                                             "time_signature", "instruments")
+                                     if params.get(k) is not None}
         # A duration the client sent wins over one written in the prompt ("90 seconds"); the request's default
         # does not.
         if params.get("duration") is not None or request.duration != GenerationRequest.duration:

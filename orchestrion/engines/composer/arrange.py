@@ -181,20 +181,79 @@ def _hand(slots: list[_Slot], brief: Brief, style: Style) -> list[_Slot]:
     return slots + [_Slot("hand", v, v in brief.instruments, v in brief.featured, voice=v) for v in voices[:4]]
 
 
+def _listed(brief: Brief, style: Style) -> list[_Slot]:
+    """The ensemble a request listed (:attr:`.brief.Brief.ensemble`), exactly: each instrument in the role the
+    request gave it (a kit always plays drums, hand percussion its drum-channel part), else the first role it suits (its own best roles first, then the style's use of it) that no
+    listed instrument holds yet (a shared role when all are held); hand percussion on its drum-channel part. Then,
+    with the listed instruments only: when none holds the melody, the first pitched one that suits it plays the
+    tune as well; when none holds a harmony or pad part, the first that suits one plays the chords as well. Nothing
+    else is added: no drums, bass or pad the list does not name."""
+    slots: list[_Slot] = []
+    taken: set[str] = set()
+
+    def given(inst_id: str, role: str) -> str:
+        """The role the request gave, where the instrument can take it: a kit always plays drums, a pitched
+        instrument no drum-channel role."""
+        if inst_id not in INSTRUMENTS:
+            return ""
+        if INSTRUMENTS[inst_id].is_drums:
+            return "drums"
+        return "" if role in ("drums", "hand") else role
+
+    for inst_id, role in brief.ensemble:  # the roles the request gave first, so the others make way
+        if given(inst_id, role):
+            slots.append(_Slot(given(inst_id, role), inst_id, True, given(inst_id, role) == "melody"))
+            taken.add(given(inst_id, role))
+
+    def suits(inst_id: str) -> list[str]:
+        own = [r for r in INSTRUMENTS[inst_id].roles if r in ROLES]
+        return own + [r for r in _roles_for(inst_id, style) if r not in own]
+
+    for inst_id, role in brief.ensemble:
+        if given(inst_id, role):
+            continue
+        if inst_id in PERCUSSION:
+            slots.append(_Slot("hand", inst_id, True, False, voice=inst_id))
+            continue
+        roles = suits(inst_id)
+        chosen = next((r for r in roles if r not in taken), None)
+        if chosen is None:
+            chosen = next((r for r in roles if r in _SHARED), roles[0])
+        taken.add(chosen)
+        slots.append(_Slot(chosen, inst_id, True, False))
+    pitched = list(dict.fromkeys(s.inst for s in slots if not s.voice and not INSTRUMENTS[s.inst].is_drums
+                                 and s.role != "fx"))
+    if pitched and "melody" not in taken:
+        singer = next((i for i in pitched if "melody" in suits(i) and "bass" not in INSTRUMENTS[i].roles[:1]),
+                      pitched[0])
+        slots.append(_Slot("melody", singer, True, True))
+    if pitched and not {"harmony", "pad"} & taken:
+        comp = next((i for i in pitched if {"harmony", "pad"} & set(INSTRUMENTS[i].roles)), None)
+        if comp is not None:
+            role = "harmony" if "harmony" in INSTRUMENTS[comp].roles else "pad"
+            slots.append(_Slot(role, comp, True, False))
+    return slots
+
+
 def choose_ensemble(brief: Brief, style: Style, rng: random.Random) -> list[Part]:
-    slots = _style_slots(brief, style, rng)
-    slots = _place_named(slots, brief, style)
-    slots = _thin(slots, brief, style)
-    if not ("duet" in brief.hints and all(s.named for s in slots)):  # a duet stays two players
-        slots = _complete(slots, brief, style)
-        slots = _hand(slots, brief, style)
-    slots = [s for s in slots if s.voice or s.inst not in brief.avoid]
+    if brief.ensemble:
+        slots = _listed(brief, style)
+    else:
+        slots = _style_slots(brief, style, rng)
+        slots = _place_named(slots, brief, style)
+        slots = _thin(slots, brief, style)
+        if not ("duet" in brief.hints and all(s.named for s in slots)):  # a duet stays two players
+            slots = _complete(slots, brief, style)
+            slots = _hand(slots, brief, style)
+        slots = [s for s in slots if s.voice or s.inst not in brief.avoid]
 
     parts: list[Part] = []
     used: set[str] = set()
     counts: dict[str, int] = {}
     hall, dry = "hall" in brief.production, "dry" in brief.production
     kit = next((s.inst for s in slots if s.role == "drums"), style.kit if style.kit in INSTRUMENTS else "drum_kit")
+    if brief.ensemble and not INSTRUMENTS[kit].is_drums:
+        kit = "drum_kit"
     for slot in sorted(slots, key=lambda s: ROLES.index(s.role)):
         inst = INSTRUMENTS[kit] if slot.role == "hand" else INSTRUMENTS[slot.inst]
         index = counts.get(slot.role, 0)

@@ -47,6 +47,13 @@ class Brief:
     #: Which fields the user stated rather than the interpreter guessed: "bpm", "key", "mode", "metre", ...
     #: ("tempo" when a tempo word such as "allegro" set the BPM).
     explicit: frozenset[str] = field(default_factory=frozenset)
+    #: A progression the request wrote (:mod:`.chords` tokens: chord symbols or Roman numerals against the key),
+    #: played exactly, one chord every :attr:`bars_per_chord` bars, looped over the form; empty: the style's own.
+    chords: tuple[str, ...] = ()
+    bars_per_chord: int = 1
+    #: The ensemble the request listed, as ``(instrument or hand-percussion id, role or "")``: exactly these play
+    #: (a drum kit or hand percussion only when listed); empty: the style's ensemble with the named instruments.
+    ensemble: tuple[tuple[str, str], ...] = ()
     #: False while the key and tempo are the interpreter's placeholders, for :func:`.variation.settle` to draw
     #: from the seed where the prompt stated none; a brief built by hand says what it means.
     settled: bool = True
@@ -81,4 +88,7 @@ class Brief:
             "swing": self.swing,
             "hints": sorted(self.hints),
             "explicit": sorted(self.explicit),
+            "chords": list(self.chords),
+            "bars_per_chord": self.bars_per_chord,
+            "ensemble": [{"name": name, "role": role or None} for name, role in self.ensemble],
         }

@@ -24,7 +24,7 @@ from .bass import bass_bar
 from .brief import Brief
 from .drums import DrumBar, drum_part, hand_part
 from .form import SectionPlan, fit_bars, plan_form
-from .harmony import BarHarmony, chord_spans, plan_harmony, progression_bars
+from .harmony import BarHarmony, chord_spans, plan_harmony, progression_bars, requested_harmony
 from .melody import write_counter, write_melody
 from .parts import fx_part, pitched_percussion
 from .perform import perform
@@ -306,11 +306,17 @@ def _plan(brief: Brief, seed: int) -> Piece:
     phrase_bars = progression_bars(style, key)
     if phrase_bars == 4 and bar_seconds < 1.6 and total_bars >= 40:
         phrase_bars = 8
+    cycle = len(brief.chords) * brief.bars_per_chord
+    if brief.chords and 2 <= cycle <= 16:
+        phrase_bars = max(cycle, 4)  # the phrases follow the requested progression
     arc = "build" if "build" in brief.hints else "flat" if "flat" in brief.hints else "arc"
     piece = Piece(brief, style, seed, bar_beats, compound, bpm, phrase_bars, [], [], [])
     piece.parts = choose_ensemble(brief, style, piece.rng("ensemble"))
     piece.sections = plan_form(total_bars, phrase_bars, loop, arc, piece.rng("form"), style.form)
-    piece.harmony = plan_harmony(piece.sections, style, key, loop, piece.rng("harmony"), bar_beats)
+    if brief.chords:  # the request's progression, played as written
+        piece.harmony = requested_harmony(piece.sections, brief.chords, key, brief.bars_per_chord)
+    else:
+        piece.harmony = plan_harmony(piece.sections, style, key, loop, piece.rng("harmony"), bar_beats)
     piece.section_of_bar = [s for s in piece.sections for _ in range(s.bars)]
     return piece
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from .form import SectionPlan
 from .score import ChordSpan
 from .styles import Style
-from .theory import Chord, Key, chord_from_numeral, chord_symbol, dominant_of
+from .chords import numeral_chord, resolve
+from .theory import Chord, Key, chord_symbol, dominant_of
 
-__all__ = ["BarHarmony", "chord_spans", "plan_harmony", "progression_bars"]
+__all__ = ["BarHarmony", "chord_spans", "plan_harmony", "progression_bars", "requested_harmony"]
 
 _BRIDGE_MAJOR = ("IV V iii vi", "vi IV V V", "ii V IV V", "IV IV V V", "vi iii IV I", "IV I/3 ii V")
 _BRIDGE_MINOR = ("VI VII VI VII", "iv VI VII VII", "VI iv VII V", "iv iv V V", "III VII iv V")
@@ -140,14 +141,7 @@ class _Bar:
 
 
 def _chord(numeral: str, key: Key) -> Chord:
-    if numeral == "#iv°7":  # gospel's passing diminished chord between IV and I/V
-        return Chord((key.tonic + 6) % 12, (0, 3, 6, 9), numeral)
-    if numeral.endswith("/3") or numeral.endswith("/5"):  # an inversion asked for by the progression itself
-        return chord_from_numeral(numeral[:-2], key)
-    if "/" in numeral:
-        head, target = numeral.split("/", 1)
-        return dominant_of(chord_from_numeral(target, key), seventh=head.endswith("7"))
-    return chord_from_numeral(numeral, key)
+    return numeral_chord(numeral, key)
 
 
 def _flag(style: Style, name: str, default: object) -> object:
@@ -291,6 +285,27 @@ def plan_harmony(sections: list[SectionPlan], style: Style, key: Key, loop: bool
     _home(bars, key, loop)
     _bass_line(bars, sections, style, key, bar_beats, rng)
     return _finish(bars)
+
+
+def requested_harmony(sections: list[SectionPlan], tokens: tuple[str, ...], key: Key,
+                      bars_per_chord: int = 1) -> list[BarHarmony]:
+    """The harmony a request wrote (:mod:`.chords`): one chord every ``bars_per_chord`` bars, the progression looped
+    over the whole form, each chord played as written (a slash chord's bass in the bass) — no cadences, secondary
+    dominants, borrowed chords, inversions or pedals of the composer's own."""
+    chords = resolve(tokens, key)
+    span = max(int(bars_per_chord), 1)
+    bars: list[tuple[Chord, int, int, int]] = []  # chord, bass, section index, bar in section
+    for index, section in enumerate(sections):
+        for b in range(section.bars):
+            chord, bass = chords[(len(bars) // span) % len(chords)]
+            bars.append((chord, bass, index, b))
+    result = []
+    for i, (chord, bass, section, in_section) in enumerate(bars):
+        following = bars[(i + 1) % len(bars)][0]
+        last_of_section = i + 1 >= len(bars) or bars[i + 1][2] != section
+        result.append(BarHarmony(chord=chord, next_chord=following, section=section, bar_in_section=in_section,
+                                 cadence=last_of_section, bass=bass, key=key))
+    return result
 
 
 def _section_starts(sections: list[SectionPlan]) -> list[int]:

@@ -37,6 +37,9 @@ __all__ = [
     "Instrument",
     "Percussion",
     "by_program",
+    "GM_NAMES",
+    "find_instrument",
+    "request_instrument_names",
     "instrument",
 ]
 
@@ -764,3 +767,90 @@ CATEGORY_WORDS.update(dict.fromkeys(("hand percussion", "latin percussion"), fro
 CATEGORY_WORDS.update(dict.fromkeys(
     ("sound effects", "sfx", "foley"),
     frozenset(i.id for i in INSTRUMENTS.values() if i.gm_family == "sound_effects" or i.id == "reverse_cymbal")))
+
+
+# --- names a request writes -----------------------------------------------------------------------------------
+
+_DRUM_WORDS = ("drums", "drum", "drum kit", "drumkit", "drum set", "drumset", "kit", "percussion", "standard kit")
+
+
+def _name_key(name: str) -> str:
+    import unicodedata
+
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).lower()
+    return " ".join("".join(c if c.isalnum() or c == "#" else " " for c in folded).split())
+
+
+def _request_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for word, ids in GENERAL_WORDS.items():
+        names.setdefault(_name_key(word), ids[0])
+    for word in _DRUM_WORDS:
+        names[_name_key(word)] = "drum_kit"
+    for inst in INSTRUMENTS.values():
+        for name in inst.names:
+            names[_name_key(name)] = inst.id
+    for voice in PERCUSSION.values():  # last, so they win: "woodblock" and "agogo" name the hand voices
+        for name in voice.names:
+            names[_name_key(name)] = voice.id
+    for inst in INSTRUMENTS.values():
+        names[_name_key(inst.id)] = inst.id
+    for voice in PERCUSSION.values():
+        names[_name_key(voice.id)] = voice.id
+    return names
+
+
+_REQUEST_NAMES: dict[str, str] = {}
+
+#: General MIDI's 128 program names as the standard spells them, program order.
+GM_NAMES: tuple[str, ...] = (
+    "Acoustic Grand Piano", "Bright Acoustic Piano", "Electric Grand Piano", "Honky-tonk Piano", "Electric Piano 1",
+    "Electric Piano 2", "Harpsichord", "Clavinet", "Celesta", "Glockenspiel", "Music Box", "Vibraphone", "Marimba",
+    "Xylophone", "Tubular Bells", "Dulcimer", "Drawbar Organ", "Percussive Organ", "Rock Organ", "Church Organ",
+    "Reed Organ", "Accordion", "Harmonica", "Tango Accordion", "Acoustic Guitar (nylon)", "Acoustic Guitar (steel)",
+    "Electric Guitar (jazz)", "Electric Guitar (clean)", "Electric Guitar (muted)", "Overdriven Guitar",
+    "Distortion Guitar", "Guitar Harmonics", "Acoustic Bass", "Electric Bass (finger)", "Electric Bass (pick)",
+    "Fretless Bass", "Slap Bass 1", "Slap Bass 2", "Synth Bass 1", "Synth Bass 2", "Violin", "Viola", "Cello",
+    "Contrabass", "Tremolo Strings", "Pizzicato Strings", "Orchestral Harp", "Timpani", "String Ensemble 1",
+    "String Ensemble 2", "Synth Strings 1", "Synth Strings 2", "Choir Aahs", "Voice Oohs", "Synth Voice",
+    "Orchestra Hit", "Trumpet", "Trombone", "Tuba", "Muted Trumpet", "French Horn", "Brass Section", "Synth Brass 1",
+    "Synth Brass 2", "Soprano Sax", "Alto Sax", "Tenor Sax", "Baritone Sax", "Oboe", "English Horn", "Bassoon",
+    "Clarinet", "Piccolo", "Flute", "Recorder", "Pan Flute", "Blown Bottle", "Shakuhachi", "Whistle", "Ocarina",
+    "Lead 1 (square)", "Lead 2 (sawtooth)", "Lead 3 (calliope)", "Lead 4 (chiff)", "Lead 5 (charang)",
+    "Lead 6 (voice)", "Lead 7 (fifths)", "Lead 8 (bass + lead)", "Pad 1 (new age)", "Pad 2 (warm)",
+    "Pad 3 (polysynth)", "Pad 4 (choir)", "Pad 5 (bowed)", "Pad 6 (metallic)", "Pad 7 (halo)", "Pad 8 (sweep)",
+    "FX 1 (rain)", "FX 2 (soundtrack)", "FX 3 (crystal)", "FX 4 (atmosphere)", "FX 5 (brightness)", "FX 6 (goblins)",
+    "FX 7 (echoes)", "FX 8 (sci-fi)", "Sitar", "Banjo", "Shamisen", "Koto", "Kalimba", "Bagpipe", "Fiddle", "Shanai",
+    "Tinkle Bell", "Agogo", "Steel Drums", "Woodblock", "Taiko Drum", "Melodic Tom", "Synth Drum", "Reverse Cymbal",
+    "Guitar Fret Noise", "Breath Noise", "Seashore", "Bird Tweet", "Telephone Ring", "Helicopter", "Applause",
+    "Gunshot",
+)
+
+
+def request_instrument_names() -> tuple[str, ...]:
+    """Every spelling a request's ``instruments`` may use, exactly (the API's schema lists them): the General MIDI
+    names as spelled (:data:`GM_NAMES`), the catalogue and hand-percussion ids ("nylon_guitar"), and every name,
+    synonym and general word in lower case with single spaces ("acoustic grand piano", "rhodes", "drums")."""
+    if not _REQUEST_NAMES:
+        _REQUEST_NAMES.update(_request_names())
+    return tuple(sorted(set(GM_NAMES) | set(INSTRUMENTS) | set(PERCUSSION) | set(_REQUEST_NAMES)))
+
+
+def find_instrument(name: str) -> str | None:
+    """The catalogue id (:data:`INSTRUMENTS`) or hand-percussion id (:data:`PERCUSSION`) a request's instrument
+    name means: a General MIDI name in any case and punctuation ("Electric Guitar (jazz)", "Acoustic Grand Piano"),
+    a catalogue id ("nylon_guitar"), one of its synonyms ("rhodes", "upright bass"), a general word (its first
+    choice: "piano", "organ") or a drum word ("drums", "drum kit", "percussion": the standard kit), spelled as
+    :func:`request_instrument_names` lists; else None."""
+    if not isinstance(name, str) or name not in _accepted():
+        return None
+    return _REQUEST_NAMES.get(_name_key(name))
+
+
+_ACCEPTED: set[str] = set()
+
+
+def _accepted() -> set[str]:
+    if not _ACCEPTED:
+        _ACCEPTED.update(request_instrument_names())
+    return _ACCEPTED

@@ -17,8 +17,9 @@ from typing import Any, Callable, Mapping
 
 from .brief import Brief
 from .instruments import INSTRUMENTS, PERCUSSION
+from .chords import key_of, parse_progression
 from .numbers import (MAX_BPM, MAX_DURATION, MIN_BPM, MIN_DURATION, find_bpm, find_duration, find_key, find_metre,
-                      parse_key)
+                      parse_key, parse_time_signature)
 from .reading import Mention, Reading, read
 from .routing import route
 from .styles import STYLES, Style
@@ -73,11 +74,18 @@ def _specific_instruments(ask: _Ask) -> tuple[str, ...]:
                  if len(m.sense.instruments) == 1 and not m.sense.removes)
 
 
+def _stated_metre(ask: _Ask) -> tuple[int, int] | None:
+    """The request's time signature, else one written in the prompt."""
+    stated = ask.overrides.get("time_signature")
+    metre = parse_time_signature(stated) if isinstance(stated, str) else tuple(stated) if stated else None
+    return metre or find_metre(ask.prompt)  # type: ignore[return-value]
+
+
 def _style(ask: _Ask) -> None:
     stated_bpm = ask.overrides.get("bpm") or find_bpm(ask.folded)
     drum_votes = [m.sense.drums for m in ask.positive if m.sense.drums is not None]
     chosen = route(ask.reading, valence=ask.word_valence, energy=ask.word_energy,
-                   bpm=float(stated_bpm) if stated_bpm else None, metre=find_metre(ask.prompt),
+                   bpm=float(stated_bpm) if stated_bpm else None, metre=_stated_metre(ask),
                    drums=False if False in drum_votes or ask.reading.solo_beside else True if True in drum_votes else None,
                    instruments=_specific_instruments(ask))
     ask.style = STYLES[chosen.style]
@@ -100,7 +108,7 @@ def _mood(ask: _Ask) -> None:
 
 
 def _metre(ask: _Ask) -> None:
-    metre = find_metre(ask.prompt)
+    metre = _stated_metre(ask)
     if metre is not None:
         ask.explicit.add("metre")
     else:
@@ -139,8 +147,12 @@ def _key(ask: _Ask) -> None:
     tonic: int | None = None
     mode: str | None = None
     stated = parse_key(str(ask.overrides["key"])) if ask.overrides.get("key") else None
+    from_chords = key_of(ask.fields["chords"]) if ask.fields["chords"] else None
     if stated is not None:
         tonic, mode = stated
+        ask.explicit.update({"key", "mode"})
+    elif from_chords is not None:  # chord symbols name their own key
+        tonic, mode = from_chords
         ask.explicit.update({"key", "mode"})
     else:
         found = find_key(ask.prompt)
@@ -157,6 +169,31 @@ def _key(ask: _Ask) -> None:
     if tonic is None:  # a placeholder: the seed draws the key the prompt left open (variation.py)
         tonic = _PLACEHOLDER_TONIC["minor" if mode not in ("major", "lydian", "mixolydian") else "major"]
     ask.fields.update(tonic=tonic, mode=mode)
+
+
+def _chords(ask: _Ask) -> None:
+    """The request's progression (validated by the engine; a malformed one here is ignored, never raised)."""
+    chords: tuple[str, ...] = ()
+    written = ask.overrides.get("chords")
+    if written:
+        try:
+            chords = parse_progression(written) if isinstance(written, str) else tuple(written)
+        except ValueError:
+            chords = ()
+    bars = ask.overrides.get("bars_per_chord")
+    ask.fields.update(chords=chords, bars_per_chord=min(max(int(bars), 1), 8) if bars else 1)
+
+
+def _requested_ensemble(ask: _Ask) -> tuple[tuple[str, str], ...]:
+    from .instruments import find_instrument
+
+    listed: list[tuple[str, str]] = []
+    for item in ask.overrides.get("instruments") or ():
+        name, role = (item.get("name"), item.get("role") or "") if isinstance(item, Mapping) else (item, "")
+        found = find_instrument(name) if isinstance(name, str) else None
+        if found is not None and (found, role) not in listed:
+            listed.append((found, str(role)))
+    return tuple(listed[:MAX_NAMED])
 
 
 def _pick(options: tuple[str, ...], style: Style, avoid: set[str]) -> str | None:
@@ -189,8 +226,14 @@ def _instruments(ask: _Ask) -> None:
             featured.append(chosen)
     known = set(INSTRUMENTS) | set(PERCUSSION)
     named = [i for i in named if i in known][:MAX_NAMED]
+    ensemble = _requested_ensemble(ask)
+    if ensemble:  # the request's list is the band: the prompt's instrument words no longer choose it
+        named = list(dict.fromkeys(i for i, _ in ensemble))
+        featured = [i for i, role in ensemble if role == "melody"] or [i for i in featured if i in named]
+        avoid = {i for i in avoid if i not in named}
+        ask.explicit.add("instruments")
     ask.fields.update(instruments=tuple(named), featured=tuple(i for i in featured if i in named),
-                      avoid=frozenset(avoid))
+                      avoid=frozenset(avoid), ensemble=ensemble)
 
 
 def _drums(ask: _Ask) -> None:
@@ -213,6 +256,8 @@ def _drums(ask: _Ask) -> None:
         drums = False  # a calm prompt keeps a kit only when it names a genre whose beat is the genre
     else:
         drums = spec.drums is not None
+    if ask.fields["ensemble"]:  # a listed band has drums exactly when it lists a kit or hand percussion
+        drums = any(i in PERCUSSION or INSTRUMENTS[i].is_drums for i, _ in ask.fields["ensemble"])
     general_bass = [m for m in ask.negative if sum(INSTRUMENTS[i].family == "bass" for i in m.sense.instruments
                                                    if i in INSTRUMENTS) >= 3]
     ask.fields.update(drums=drums, bass=not general_bass, avoid=frozenset(avoid))
@@ -249,13 +294,14 @@ def _arrangement(ask: _Ask) -> None:
 
 
 _STEPS: tuple[Callable[[_Ask], None], ...] = (
-    _words_mood, _style, _mood, _metre, _tempo, _key, _instruments, _drums, _production, _duration, _arrangement,
+    _words_mood, _style, _mood, _metre, _tempo, _chords, _key, _instruments, _drums, _production, _duration, _arrangement,
 )
 
 
 def interpret(prompt: str, negative_prompt: str = "", overrides: Mapping[str, Any] | None = None) -> Brief:
     """Read ``prompt`` and ``negative_prompt`` into a :class:`Brief`; ``overrides`` (``bpm``, ``key``,
-    ``duration``, ``loop``) are validated API parameters and win over the text. Never raises on any text."""
+    ``duration``, ``loop``, ``time_signature``, ``chords``, ``bars_per_chord``, ``instruments``) are validated API
+    parameters and win over the text. Never raises on any text."""
     prompt = (prompt if isinstance(prompt, str) else "")[:MAX_PROMPT_CHARS]
     negative_prompt = (negative_prompt if isinstance(negative_prompt, str) else "")[:MAX_PROMPT_CHARS]
     reading = Reading()

@@ -12,7 +12,11 @@ from typing import Iterable
 from .text import fold, strip_accents
 
 __all__ = ["KEY_PATTERN", "MAX_BPM", "MAX_DURATION", "MIN_BPM", "MIN_DURATION", "find_bpm", "find_duration",
-           "find_key", "find_metre", "parse_key"]
+           "find_key", "find_metre", "parse_key", "parse_time_signature", "TIME_SIGNATURE_PATTERN"]
+
+#: A time signature a request may write: 2-15 beats over 2, 4 or 8 ("3/4", "6/8", "7/8", "12/8"), or an even
+#: number of sixteenths (2-14) over 16 — the drum grid counts whole eighth notes, so "5/16" is not played.
+TIME_SIGNATURE_PATTERN = r"^\s*(?:([2-9]|1[0-5])\s*/\s*([248])|([2468]|1[024])\s*/\s*(16))\s*$"
 
 MIN_DURATION, MAX_DURATION = 5.0, 300.0
 MIN_BPM, MAX_BPM = 40.0, 240.0
@@ -182,6 +186,14 @@ def find_metre(text: str) -> tuple[int, int] | None:
         if 2 <= numerator <= 15:
             return numerator, denominator
     return None
+
+
+def parse_time_signature(text: object) -> tuple[int, int] | None:
+    """``"6/8"`` → (6, 8); None unless it matches :data:`TIME_SIGNATURE_PATTERN`."""
+    match = re.match(TIME_SIGNATURE_PATTERN, text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    return (int(match.group(1)), int(match.group(2))) if match.group(1) else (int(match.group(3)), 16)
 
 
 def find_duration(text: str) -> float | None:
