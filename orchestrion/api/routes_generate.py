@@ -1,8 +1,9 @@
 """``POST /v2/generate/audio`` (create), ``GET /v2/generate/audio?generation_id=ID`` (poll): the seed protocol; and
 ``DELETE`` of the same (cancel), an extension.
 
-Creation validates in three steps (schema, served model, the engine's own ``validate``) before the store admits and
-charges the job. The POST's extensions ride on headers the hosted API does not send, so its answers are unchanged
+Creation validates in three steps (schema, served model, the engine's own ``validate``), asks the engine how much
+audio the request makes (``audio_seconds``: the price, and what the per-request cap and the key's budget of queued
+audio count), then the store admits and charges the job. The POST's extensions ride on headers the hosted API does not send, so its answers are unchanged
 for hosted clients: ``Idempotency-Key`` (the store's unique constraint makes concurrent retries create one job) and
 ``Prefer: wait=N`` (answer with the finished generation when it ends within N seconds). Polling is the hot path:
 the key lookup is cached, the job read runs directly on the event loop (a SQLite WAL reader blocks nobody) and the
