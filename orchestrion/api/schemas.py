@@ -71,6 +71,13 @@ _KEY = re.compile(KEY_PATTERN)
 _WEBHOOK_URL = re.compile(WEBHOOK_URL_PATTERN)
 
 
+def _json_integer(value: Any) -> Any:
+    # JSON Schema counts 7.0 as an integer, so it is accepted; "7" and true are not numbers and are refused.
+    if isinstance(value, (bool, str)):
+        raise ValueError("must be an integer")
+    return value
+
+
 def _prompt_is_not_blank(value: Any) -> Any:
     if isinstance(value, str) and _NOT_BLANK.search(value) is None:
         raise ValueError("must not be empty")
@@ -196,10 +203,7 @@ class GenerateAudioRequest(BaseModel):
     @field_validator("seed", "sample_count", "bars_per_chord", mode="before")
     @classmethod
     def _seed_is_a_json_integer(cls, value: Any) -> Any:
-        # JSON Schema counts 7.0 as an integer, so it is accepted; "7" and true are not numbers and are refused.
-        if isinstance(value, (bool, str)):
-            raise ValueError("must be an integer")
-        return value
+        return _json_integer(value)
 
     @field_validator("prompt")
     @classmethod
@@ -354,9 +358,7 @@ class VertexInstance(BaseModel):
     @field_validator("seed", mode="before")
     @classmethod
     def _seed_is_a_json_integer(cls, value: Any) -> Any:
-        if isinstance(value, (bool, str)):
-            raise ValueError("must be an integer")
-        return value
+        return _json_integer(value)
 
 
 class VertexParameters(BaseModel):
@@ -369,9 +371,7 @@ class VertexParameters(BaseModel):
     @field_validator("sample_count", mode="before")
     @classmethod
     def _count_is_a_json_integer(cls, value: Any) -> Any:
-        if isinstance(value, (bool, str)):
-            raise ValueError("must be an integer")
-        return value
+        return _json_integer(value)
 
 
 class VertexPredictRequest(BaseModel):

@@ -14,7 +14,7 @@ import threading
 from collections import Counter
 from typing import Callable
 
-from orchestrion.jobs import JobStatus, JobStore, TooManyQueued
+from orchestrion.jobs import BudgetExceeded, JobStatus, JobStore, TooManyQueued
 
 from .test_store_conformance import MODEL_A, MODEL_B, ROOMY, create, key_credits, make_key, new_job, wav
 
@@ -52,7 +52,10 @@ def _claiming_process(factory: Callable[[], JobStore], worker_id: str, barrier, 
         store.close()
 
 
-def _creating_process(factory: Callable[[], JobStore], key_id: str, tries: int, barrier, results) -> None:  # noqa: ANN001
+def _create_until_refused(factory: Callable[[], JobStore], key_id: str, tries: int, barrier, results,
+                          work_seconds: float, limits: dict, refusal: type) -> None:  # noqa: ANN001
+    """Make ``tries`` jobs of ``work_seconds`` under ``limits`` once every process is ready; report how many were
+    accepted and how many refused with ``refusal``."""
     from orchestrion.jobs import ApiKey
 
     store = factory()
@@ -62,9 +65,9 @@ def _creating_process(factory: Callable[[], JobStore], key_id: str, tries: int, 
     try:
         for _ in range(tries):
             try:
-                store.create_job(new_job(key), max_queued_per_key=25, max_queued_total=1000)
+                store.create_job(dataclasses.replace(new_job(key), work_seconds=work_seconds), **limits)
                 accepted += 1
-            except TooManyQueued:
+            except refusal:
                 refused += 1
         results.put((accepted, refused))
     except BaseException as exc:
@@ -73,27 +76,15 @@ def _creating_process(factory: Callable[[], JobStore], key_id: str, tries: int, 
         store.close()
 
 
-def _budgeted_process(factory: Callable[[], JobStore], key_id: str, tries: int,
-                      barrier, results) -> None:  # noqa: ANN001
-    from orchestrion.jobs import ApiKey, BudgetExceeded
+def _creating_process(factory: Callable[[], JobStore], key_id: str, tries: int, barrier, results) -> None:  # noqa: ANN001
+    _create_until_refused(factory, key_id, tries, barrier, results, 0.0,
+                          {"max_queued_per_key": 25, "max_queued_total": 1000}, TooManyQueued)
 
-    store = factory()
-    key = ApiKey(id=key_id, name="shared", prefix="orc_shared", created_at=0)
-    accepted = refused = 0
-    barrier.wait()
-    try:
-        for _ in range(tries):
-            try:
-                store.create_job(dataclasses.replace(new_job(key), work_seconds=10.0), max_queued_per_key=1000,
-                                 max_queued_total=1000, max_queued_seconds_per_key=250)
-                accepted += 1
-            except BudgetExceeded:
-                refused += 1
-        results.put((accepted, refused))
-    except BaseException as exc:
-        results.put(repr(exc))
-    finally:
-        store.close()
+
+def _budgeted_process(factory: Callable[[], JobStore], key_id: str, tries: int, barrier, results) -> None:  # noqa: ANN001
+    _create_until_refused(factory, key_id, tries, barrier, results, 10.0,
+                          {"max_queued_per_key": 1000, "max_queued_total": 1000, "max_queued_seconds_per_key": 250},
+                          BudgetExceeded)
 
 
 def _collect(results, count: int) -> list:  # noqa: ANN001
