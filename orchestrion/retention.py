@@ -14,6 +14,7 @@ import time
 from .jobs.store import JobStore
 from .logs import log_event
 from .storage.base import Storage
+from .storage.results import input_prefix
 
 __all__ = ["sweep_expired", "sweep_interval"]
 
@@ -38,6 +39,7 @@ def sweep_expired(store: JobStore, storage: Storage, retention_seconds: float, *
             break
         for job in jobs:
             storage.delete_prefix(job.id)
+            storage.delete_prefix(input_prefix(job.id))  # what the request brought
         deleted = store.delete_jobs([job.id for job in jobs])
         removed += deleted
         if len(jobs) < batch or deleted == 0:

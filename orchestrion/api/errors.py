@@ -212,7 +212,7 @@ def validation_message(errors: list[Mapping[str, Any]], *, drop_loc_prefix: tupl
             if kind in {"model_type", "model_attributes_type", "dict_type"}:
                 problems.append("body must be a JSON object")
             else:
-                problems.append(str(err.get("msg", "invalid body")))
+                problems.append(str(err.get("msg", "invalid body")).removeprefix("Value error, "))
             continue
         field = ".".join(loc)
         problem = _FIELD_PROBLEMS.get(kind) or str(err.get("msg", "is invalid"))

@@ -13,6 +13,7 @@ answer is a dict serialised by orjson.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import re
@@ -43,6 +44,8 @@ from .schemas import (
     GenerationCreated,
     GenerationOut,
 )
+from ..storage.results import input_prefix
+from .sources import gather_sources, store_uploads
 from .spec import BEARER_SECURITY, error_responses
 from .views import created_view
 
@@ -138,13 +141,18 @@ async def submit(
     extras = {name: getattr(payload, name) for name in _OPTIONAL_PARAMS if getattr(payload, name) is not None}
     count = payload.sample_count or 1
     params: dict[str, Any] = {
-        "prompt": payload.prompt,
+        "prompt": payload.prompt or "",
         "negative_prompt": payload.negative_prompt or "",
         "seed": seed,
         "output_format": payload.output_format,
         **extras,
     }
-    work_seconds = count * _validate_with_engine(ctx, model, payload.model, params)
+    sources = await gather_sources(ctx, key, payload, model.engine, params)
+    if sources.files:  # reading a MIDI file takes a while: off the event loop
+        work_seconds = count * await asyncio.to_thread(_validate_with_engine, ctx, model, payload.model, params,
+                                                       sources.files)
+    else:
+        work_seconds = count * _validate_with_engine(ctx, model, payload.model, params)
     _check_request_size(ctx, work_seconds, count)
     if payload.webhook_url is not None:
         try:
@@ -156,8 +164,11 @@ async def submit(
         params["seeds"] = sample_seeds(seed, count)
     # The id ends with the short name of the id the client sent, so `google/lyria2` gives `…:lyria2` as hosted.
     short_name = payload.model.rsplit("/", 1)[-1]
+    job_id = f"{uuid.uuid4()}:{short_name}"
+    if sources.uploads:
+        await ctx.write(store_uploads, ctx, job_id, params, sources)
     new_job = NewJob(
-        id=f"{uuid.uuid4()}:{short_name}",
+        id=job_id,
         key_id=key.id,
         model=payload.model,
         engine_model=model.id,
@@ -170,16 +181,23 @@ async def submit(
         idempotency_key=idempotency_key,
         request_hash=_request_hash(request.url.path, payload) if idempotency_key is not None else None,
     )
-    job = await ctx.write(
-        ctx.store.create_job,
-        new_job,
-        max_queued_per_key=ctx.settings.max_queued_per_key,
-        max_queued_total=ctx.settings.max_queued_total,
-        max_active_per_key=ctx.settings.max_active_per_key or None,
-        max_queued_seconds_per_key=ctx.settings.max_queued_audio_seconds_per_key or None,
-        max_stored_bytes_per_key=ctx.settings.max_stored_bytes_per_key or None,
-    )
+    try:
+        job = await ctx.write(
+            ctx.store.create_job,
+            new_job,
+            max_queued_per_key=ctx.settings.max_queued_per_key,
+            max_queued_total=ctx.settings.max_queued_total,
+            max_active_per_key=ctx.settings.max_active_per_key or None,
+            max_queued_seconds_per_key=ctx.settings.max_queued_audio_seconds_per_key or None,
+            max_stored_bytes_per_key=ctx.settings.max_stored_bytes_per_key or None,
+        )
+    except BaseException:
+        if sources.uploads:  # refused (a full queue, a budget): nothing will ever read them
+            await ctx.write(ctx.storage.delete_prefix, input_prefix(job_id))
+        raise
     replayed = job.id != new_job.id
+    if replayed and sources.uploads:
+        await ctx.write(ctx.storage.delete_prefix, input_prefix(job_id))
     log_event(log, "job replayed" if replayed else "job queued", job_id=job.id, model=job.model, key_id=key.id,
               request_id=request.scope.get(REQUEST_ID_SCOPE))
     return job, replayed
@@ -236,7 +254,8 @@ async def wait_until_done(ctx: ApiContext, job_id: str, key_id: str, timeout: fl
         pause = min(pause * 1.5, 0.25)
 
 
-def _validate_with_engine(ctx: ApiContext, model: Any, sent_model: str, params: dict[str, Any]) -> float:
+def _validate_with_engine(ctx: ApiContext, model: Any, sent_model: str, params: dict[str, Any],
+                          files: dict[str, bytes] | None = None) -> float:
     """Check the request against its engine; the seconds of audio one sample will be (what it is charged by).
 
     The request is the one the worker will generate (first sample): built by ``request_for`` from the served
@@ -246,6 +265,8 @@ def _validate_with_engine(ctx: ApiContext, model: Any, sent_model: str, params: 
     try:
         engine = ctx.engines.get(model)
         request = request_for(model.id, params)
+        if files:
+            request = dataclasses.replace(request, files=files)
         engine.validate(request)
         return engine.audio_seconds(request)
     except InvalidRequest as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # The composer's own bounds and key grammar (an import-light module), so that the schema and the engine that
 # enforces them cannot disagree.
@@ -23,6 +23,7 @@ from ..engines.composer.numbers import KEY_PATTERN, MAX_BPM, MIN_BPM, TIME_SIGNA
 __all__ = [
     "AudioFileOut",
     "CancelOut",
+    "EditOut",
     "ErrorBody",
     "GenerateAudioRequest",
     "GenerationCreated",
@@ -36,6 +37,8 @@ __all__ = [
     "ModelOut",
     "NOT_BLANK_PATTERN",
     "NamedFileOut",
+    "PlanOut",
+    "SheetFileOut",
     "OUTPUT_FORMATS",
     "ReadyOut",
     "SAMPLE_COUNT_MAX",
@@ -88,15 +91,101 @@ def _prompt_is_not_blank(value: Any) -> Any:
 _ROLES = ("melody", "counter", "doubling", "harmony", "pad", "arp", "bass", "percussion", "fx", "hand", "drums")
 
 
-class GenerateAudioRequest(BaseModel):
-    """Body of ``POST /v2/generate/audio``: the hosted API's fields plus the optional musical parameters."""
+class SectionIn(BaseModel):
+    """One section of a plan (`sections`)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
+    name: Annotated[str, Field(strict=True, min_length=1, max_length=40, json_schema_extra={"pattern": NOT_BLANK_PATTERN},
+                               description="intro, verse, pre-chorus, chorus, bridge, breakdown, build, drop, solo, "
+                                           "outro, ending … (the name chooses how it is written; others are verses)")]
+    seconds: Annotated[float | None, Field(strict=True, ge=0.5, le=300,
+                                           description="Length in seconds, rounded to whole bars.")] = None
+    bars: Annotated[int | None, Field(ge=1, le=64, description="Length in bars.")] = None
+    prompt: Annotated[str | None, Field(strict=True, max_length=2000,
+                                        description="This section's mood, energy and instruments (naming "
+                                                    "instruments of the ensemble plays only those; \"no drums\" "
+                                                    "leaves the kit out).")] = None
+    energy: Annotated[float | None, Field(strict=True, ge=0, le=1, description="0 calm .. 1 intense.")] = None
+
+    @field_validator("bars", mode="before")
+    @classmethod
+    def _bars_is_a_json_integer(cls, value: Any) -> Any:
+        return _json_integer(value)
+
+    @field_validator("name")
+    @classmethod
+    def _name_has_words(cls, value: str) -> str:
+        return _prompt_is_not_blank(value)
+
+    @model_validator(mode="after")
+    def _one_length(self) -> "SectionIn":
+        if (self.seconds is None) == (self.bars is None):
+            raise ValueError("give exactly one of `seconds` and `bars`")
+        return self
+
+
+_GENERATION_ID = Annotated[str, Field(strict=True, min_length=1, max_length=200,
+                                      description="A completed composer generation of this API key.")]
+
+
+class ExtendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    generation_id: _GENERATION_ID
+    seconds: Annotated[float, Field(strict=True, ge=5, le=300, description="Seconds to add (default 30).")] = 30
+
+
+class RepaintIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    generation_id: _GENERATION_ID
+    start: Annotated[float, Field(strict=True, ge=0, description="Seconds into the source.")]
+    end: Annotated[float, Field(strict=True, gt=0, description="Seconds into the source, after start.")]
+    prompt: Annotated[
+        Annotated[str, Field(strict=True, min_length=1, max_length=2000,
+                             json_schema_extra={"pattern": NOT_BLANK_PATTERN})] | None,
+        Field(description="What the span becomes (its mood, energy, instruments), in the source's key, tempo and "
+                          "metre; absent: the source's prompt."),
+    ] = None
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_has_words(cls, value: str | None) -> str | None:
+        return _prompt_is_not_blank(value)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> "RepaintIn":
+        if self.end <= self.start:
+            raise ValueError(f"end must be after start ({self.start:g} s)")
+        return self
+
+
+class RemixIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    generation_id: _GENERATION_ID
+
+
+#: Base64 of a MIDI file of at most 1 MiB (4 characters per 3 bytes, padding included).
+MIDI_BASE64_MAX = 4 * ((1 << 20) + 2) // 3
+MIDI_BASE64_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
+
+
+class GenerateAudioRequest(BaseModel):
+    """Body of ``POST /v2/generate/audio``: the hosted API's fields plus the optional musical parameters."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={
+        "anyOf": [{"required": ["prompt"]}, {"required": ["extend"]}, {"required": ["repaint"]},
+                  {"required": ["remix"]}]})
+
     model: Annotated[str, Field(strict=True, min_length=1, max_length=200, description="A served model id or alias (see /v1/models).")]
-    prompt: Annotated[str, Field(strict=True, min_length=1, max_length=PROMPT_MAX,
-                                 json_schema_extra={"pattern": NOT_BLANK_PATTERN},
-                                 description="What the music should be (not only whitespace).")]
+    prompt: Annotated[
+        Annotated[str, Field(strict=True, min_length=1, max_length=PROMPT_MAX,
+                             json_schema_extra={"pattern": NOT_BLANK_PATTERN})] | None,
+        Field(description="What the music should be (not only whitespace). Required, except with `extend`, "
+                          "`repaint` or `remix`: then absent means the source's prompt."),
+    ] = None
     negative_prompt: Annotated[
         str | None, Field(strict=True, max_length=PROMPT_MAX, description="What to leave out.")
     ] = None
@@ -173,6 +262,47 @@ class GenerateAudioRequest(BaseModel):
                           'hand percussion `hand`, and a pitched instrument given either takes its own best role). '
                           'Exactly these play: a drum kit or hand percussion only when listed.'),
     ] = None
+    sections: Annotated[
+        list[SectionIn] | None,
+        Field(min_length=1, max_length=32,
+              description="A section plan (extension; composer models): sections in order, each with `name`, "
+                          "`seconds` or `bars`, and optionally its own `prompt` and `energy`; lengths are kept to the "
+                          "bar and the length of the piece follows from the plan (send no `duration`). docs/editing.md."),
+    ] = None
+    extend: Annotated[
+        ExtendIn | None,
+        Field(description="Continue a finished composer generation of this key (extension): its track sample for "
+                          "sample up to the seam (the start of its ending), then `seconds` more in its key, tempo, "
+                          "instruments and motifs. 404 for another key's or an unknown id, 409 while it is not "
+                          "completed."),
+    ] = None
+    repaint: Annotated[
+        RepaintIn | None,
+        Field(description="Compose `start`..`end` (seconds, widened to whole bars) of a finished composer "
+                          "generation anew (extension); outside that span the track is the source's, sample for "
+                          "sample."),
+    ] = None
+    remix: Annotated[
+        RemixIn | None,
+        Field(description="The same composition (form, harmony, melody) as a finished composer generation, in "
+                          "the style, instruments and production of this request's prompt (extension); `bpm` and "
+                          "`key` move its tempo and key."),
+    ] = None
+    midi: Annotated[
+        Annotated[str, Field(strict=True, min_length=4, max_length=MIDI_BASE64_MAX,
+                             json_schema_extra={"pattern": MIDI_BASE64_PATTERN})] | None,
+        Field(description="A Standard MIDI File (format 0 or 1, at most 1 MiB and 300 s), base64 (extension; "
+                          "composer models), played or arranged as `midi_mode` says."),
+    ] = None
+    midi_mode: Annotated[
+        Literal["render", "arrange"] | None,
+        Field(description="`render` (default): the file's notes, played, mixed and mastered; `arrange`: its melody "
+                          "arranged in the prompt's style over the chords the file implies."),
+    ] = None
+    sheet_music: Annotated[
+        bool | None, Field(strict=True, description="Engrave the score as MusicXML and SVG pages (extension; "
+                                                    "composer models; default true).")
+    ] = None
     output_format: Annotated[
         Literal["wav", "flac", "mp3", "ogg"], Field(description="Encoding of audio_file (extension; default wav).")
     ] = "wav"
@@ -207,8 +337,21 @@ class GenerateAudioRequest(BaseModel):
 
     @field_validator("prompt")
     @classmethod
-    def _prompt_has_words(cls, value: str) -> str:
+    def _prompt_has_words(cls, value: str | None) -> str | None:
         return _prompt_is_not_blank(value)
+
+    @model_validator(mode="after")
+    def _prompt_or_an_edit(self) -> "GenerateAudioRequest":
+        if self.prompt is None and self.extend is None and self.repaint is None and self.remix is None:
+            raise ValueError("prompt: is required (only a request with `extend`, `repaint` or `remix` may leave it out)")
+        edits = [name for name in ("extend", "repaint", "remix", "midi") if getattr(self, name) is not None]
+        if len(edits) > 1:
+            raise ValueError(f"{edits[1]}: send at most one of extend, repaint, remix and midi")
+        if self.midi_mode is not None and self.midi is None:
+            raise ValueError("midi_mode: only with `midi`")
+        if self.sections is not None and self.duration is not None:
+            raise ValueError("sections: the plan sets the length; send `sections` or `duration`, not both")
+        return self
 
     @field_validator("webhook_url")
     @classmethod
@@ -298,6 +441,34 @@ class NamedFileOut(AudioFileOut):
     name: str = Field(description="Instrument or role of the file (stems).")
 
 
+class SheetFileOut(AudioFileOut):
+    name: Literal["lead_sheet", "score"] = Field(description="The lead sheet (melody and chord symbols) or the full score.")
+    format: Literal["musicxml", "svg"]
+    page: int | None = Field(description="Page number of an engraved SVG page (from 1); null for MusicXML.")
+
+
+class PlanSectionOut(BaseModel):
+    name: str
+    start: float = Field(description="Seconds from the start of the track.")
+    bars: int
+    chords: list[str] = Field(description="The chord symbols of the section, one per change.")
+
+
+class PlanOut(BaseModel):
+    sections: list[PlanSectionOut]
+
+
+class EditOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    operation: Literal["extend", "repaint", "remix", "render", "arrange"]
+    generation_id: str | None = Field(default=None, description="The source generation (extend, repaint, remix).")
+    seam: float | None = Field(default=None, description="extend: seconds where the new music takes over.")
+    crossfade: float | None = Field(default=None, description="extend: seconds of crossfade before the seam.")
+    start: float | None = Field(default=None, description="repaint: the widened span's start (s).")
+    end: float | None = Field(default=None, description="repaint: the widened span's end (s).")
+
+
 class GenerationError(BaseModel):
     name: str
     message: str
@@ -308,6 +479,8 @@ class SampleOut(BaseModel):
     audio_file: AudioFileOut | None
     midi_file: AudioFileOut | None = None
     stems: list[NamedFileOut] | None = None
+    sheet_music: list[SheetFileOut] | None = None
+    plan: PlanOut | None = None
 
 
 class GenerationOut(BaseModel):
@@ -324,6 +497,11 @@ class GenerationOut(BaseModel):
     queue_position: int | None = Field(default=None, description="Jobs ahead of this one (0 = next); queued only.")
     midi_file: AudioFileOut | None = None
     stems: list[NamedFileOut] | None = None
+    sheet_music: list[SheetFileOut] | None = Field(
+        default=None, description="The score as MusicXML and engraved SVG pages (composer models; extension).")
+    plan: PlanOut | None = Field(
+        default=None, description="The sections with their start (s), bars and chords (composer models; extension).")
+    edit: EditOut | None = Field(default=None, description="What an extend, repaint, remix or MIDI request did.")
     audio_files: list[AudioFileOut] | None = Field(
         default=None, description="Every sample's track, first = audio_file (completed only; extension).")
     seeds: list[int] | None = Field(default=None, description="The seed of each sample (sample_count > 1).")

@@ -60,6 +60,10 @@ def generation_view(job: Job, *, links: Mapping[str, str], queue_position: int |
         answer["error"] = {"name": "canceled", "message": "The generation was canceled; its credits were refunded."}
     if job.files:
         _add_files(job, links, answer, seeds)
+    if status is JobStatus.COMPLETED:
+        for name in ("plan", "edit"):
+            if job.info.get(name) is not None:
+                answer[name] = job.info[name]
     return answer
 
 
@@ -68,6 +72,16 @@ def usage_meta(job: Job) -> dict[str, Any]:
     if job.work_seconds:
         usage["audio_seconds"] = round(job.work_seconds, 3)
     return {"usage": usage}
+
+
+def _sheet_fields(file_name: str) -> dict[str, Any]:
+    """``lead_sheet-2.svg`` → name ``lead_sheet``, format ``svg``, page 2; ``score.musicxml`` → page None."""
+    path = PurePosixPath(file_name)
+    stem, fmt = path.stem, path.suffix.lstrip(".")
+    name, _, page = stem.rpartition("-")
+    if name and page.isdigit():
+        return {"name": name, "format": fmt, "page": int(page)}
+    return {"name": stem, "format": fmt, "page": None}
 
 
 def _add_files(job: Job, links: Mapping[str, str], answer: dict[str, Any], seeds: list[int] | None) -> None:
@@ -82,11 +96,17 @@ def _add_files(job: Job, links: Mapping[str, str], answer: dict[str, Any], seeds
             sample["midi_file"] = link
         elif ref.kind == "stem":
             sample.setdefault("stems", []).append({"name": PurePosixPath(ref.file_name).stem, **link})
+        elif ref.kind == "sheet":
+            sample.setdefault("sheet_music", []).append({**_sheet_fields(ref.file_name), **link})
     first = samples.get(0, {"audio_file": None})
     answer["audio_file"] = first["audio_file"]
-    for name in ("midi_file", "stems"):
+    for name in ("midi_file", "stems", "sheet_music"):
         if name in first:
             answer[name] = first[name]
+    per_sample = job.info.get("samples") or []
+    for index, sample in samples.items():
+        if index < len(per_sample) and isinstance(per_sample[index], Mapping) and per_sample[index].get("plan"):
+            sample["plan"] = per_sample[index]["plan"]
     ordered = [samples[index] for index in sorted(samples)]
     answer["audio_files"] = [s["audio_file"] for s in ordered if s["audio_file"] is not None]
     if len(ordered) > 1:

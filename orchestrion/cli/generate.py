@@ -48,6 +48,10 @@ class Outcome:
     id: str | None = None
     midi: Path | None = None
     stems: list[Path] = field(default_factory=list)
+    sheet_music: list[Path] = field(default_factory=list)
+    #: Composer models: the piece's sections (the protocol's ``plan`` object) and, for an edit, what was done.
+    plan: dict[str, Any] | None = None
+    edit: dict[str, Any] | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self, elapsed: float, mode: str) -> dict[str, Any]:
@@ -61,6 +65,9 @@ class Outcome:
             "file_size": size,
             "midi": str(self.midi) if self.midi else None,
             "stems": [str(p) for p in self.stems],
+            "sheet_music": [str(p) for p in self.sheet_music],
+            **({"plan": self.plan} if self.plan is not None else {}),
+            **({"edit": self.edit} if self.edit is not None else {}),
             "mode": mode,
             "elapsed_s": round(elapsed, 3),
             **({"info": self.info} if self.info else {}),
@@ -100,16 +107,80 @@ def _extra_params(duration: float | None, bpm: float | None, key: str | None, lo
     return params
 
 
+def _instrument(spec: str) -> str | dict[str, str]:
+    """``--instrument cello`` or ``--instrument cello:melody`` (a role, as the request's ``{"name", "role"}``)."""
+    name, _, role = spec.partition(":")
+    if not name.strip():
+        raise click.BadParameter(f"{spec!r} names no instrument", param_hint="--instrument")
+    return {"name": name.strip(), "role": role.strip()} if role.strip() else name.strip()
+
+
+def _read_sections(path: str) -> list[dict[str, Any]]:
+    """A section plan from a JSON file: a list of sections, or an object holding one under ``sections``."""
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise click.BadParameter(f"cannot read a JSON section plan from {path}: {exc}", param_hint="--sections")
+    if isinstance(data, dict):
+        data = data.get("sections")
+    if not isinstance(data, list) or not data or not all(isinstance(item, dict) for item in data):
+        raise click.BadParameter(
+            f'{path} must hold a list of sections like [{{"name": "intro", "seconds": 8}}, ...]',
+            param_hint="--sections",
+        )
+    return data
+
+
+def composer_params(chords: str | None, bars_per_chord: int | None, time_signature: str | None,
+                    instruments: tuple[str, ...], sections: str | None, midi_in: str | None, midi_mode: str | None,
+                    no_sheet_music: bool) -> dict[str, Any]:
+    """The composer's request fields the flags ask for (none of them when no flag is given).
+
+    ``midi`` holds the file's bytes: the SDK base64-encodes them for a server; :func:`run_local` hands them to the
+    engine as the request's file, as a worker does.
+    """
+    params: dict[str, Any] = {}
+    if chords is not None:
+        params["chords"] = chords
+    if bars_per_chord is not None:
+        params["bars_per_chord"] = bars_per_chord
+    if time_signature is not None:
+        params["time_signature"] = time_signature
+    if instruments:
+        params["instruments"] = [_instrument(spec) for spec in instruments]
+    if sections is not None:
+        params["sections"] = _read_sections(sections)
+    if midi_in is not None:
+        params["midi"] = Path(midi_in).read_bytes()
+    if midi_mode is not None:
+        if midi_in is None:
+            raise click.UsageError("--midi-mode needs --midi-in")
+        params["midi_mode"] = midi_mode
+    if no_sheet_music:
+        params["sheet_music"] = False
+    return params
+
+
 def run_remote(client: Any, progress: Progress, *, prompt: str, negative_prompt: str | None, seed: int | None,
                model: str, params: dict[str, Any], output: str | None, midi: str | None, stems: str | None,
-               timeout: float | None) -> Outcome:
-    generation = client.audio.generate_and_wait(
-        prompt=prompt, model=model, negative_prompt=negative_prompt, seed=seed, timeout=timeout,
-        on_update=progress.on_generation, **params,
-    )
-    outcome = Outcome(status=generation.status, seed=generation.seed, model=generation.model or model,
-                      id=generation.id)
-    target = Path(output) if output else _default_output(generation.seed, generation.id, params["output_format"])
+               sheet_music: str | None, timeout: float | None) -> Outcome:
+    created = client.audio.generate(prompt=prompt, model=model, negative_prompt=negative_prompt, seed=seed, **params)
+    return finish_remote(client, progress, created, model=model, fmt=params["output_format"], output=output,
+                         midi=midi, stems=stems, sheet_music=sheet_music, timeout=timeout)
+
+
+def finish_remote(client: Any, progress: Progress, created: Any, *, model: str | None, fmt: str,
+                  output: str | None, midi: str | None, stems: str | None, sheet_music: str | None,
+                  timeout: float | None) -> Outcome:
+    """Wait for a generation the server has queued (showing progress), then download what was asked for."""
+    progress.on_generation(created)
+    generation = client.audio.wait(created, timeout=timeout, on_update=progress.on_generation)
+    outcome = Outcome(status=generation.status, seed=generation.seed, model=generation.model or model or "",
+                      id=generation.id, plan=dict(generation.plan.raw) if generation.plan else None,
+                      edit=dict(generation.edit.raw) if generation.edit else None)
+    target = Path(output) if output else _default_output(generation.seed, generation.id, fmt)
     outcome.file = client.audio.download(generation, target)
     if midi:
         if generation.midi_file is None:
@@ -121,13 +192,71 @@ def run_remote(client: Any, progress: Progress, *, prompt: str, negative_prompt:
         folder = Path(stems)
         folder.mkdir(parents=True, exist_ok=True)
         outcome.stems = [client.audio.download(generation, folder, file=stem) for stem in generation.stems]
+    if sheet_music:
+        if not generation.sheet_music:
+            raise fail("the server returned no sheet music for this generation", EXIT_FAILED, "no_sheet_music")
+        folder = Path(sheet_music)
+        folder.mkdir(parents=True, exist_ok=True)
+        outcome.sheet_music = [client.audio.download(generation, folder, file=sheet)
+                               for sheet in generation.sheet_music]
     return outcome
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(max(seconds, 0.0), 60.0)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+def plan_lines(plan: dict[str, Any] | None) -> list[str]:
+    """The plan as a table: start (m:ss.s), section, bars, chords; empty when there is none."""
+    from ..client import Plan
+
+    sections = Plan.from_dict(plan).sections if isinstance(plan, dict) else ()
+    if not sections:
+        return []
+    width = max(len(section.name) for section in sections)
+    lines = ["plan:"]
+    for section in sections:
+        bars = f"{section.bars} bar{'s' if section.bars != 1 else ''}" if section.bars is not None else ""
+        lines.append(f"  {_clock(section.start):>6}  {section.name:<{width}}  {bars:<7}  "
+                     f"{' '.join(section.chords)}".rstrip())
+    return lines
+
+
+def edit_line(edit: dict[str, Any] | None) -> str | None:
+    """What an extend, repaint or remix did, in one line."""
+    if not isinstance(edit, dict) or not edit.get("operation"):
+        return None
+    operation, source = edit["operation"], edit.get("generation_id", "?")
+    if operation == "extend" and edit.get("seam") is not None:
+        fade = f", {edit['crossfade']:g} s crossfade" if isinstance(edit.get("crossfade"), (int, float)) else ""
+        return f"extended {source} from {_clock(float(edit['seam']))}{fade}"
+    if operation == "repaint" and edit.get("start") is not None and edit.get("end") is not None:
+        return f"repainted {source} from {_clock(float(edit['start']))} to {_clock(float(edit['end']))}"
+    return f"{operation} of {source}"
+
+
+def report(outcome: Outcome, elapsed: float, mode: str, as_json: bool) -> None:
+    """The final report: one JSON object, or the plan and details on stderr and the paths on stdout (track last)."""
+    if as_json:
+        echo_json(outcome.as_dict(elapsed, mode))
+        return
+    for line in plan_lines(outcome.plan) + [edit_line(outcome.edit) or ""]:
+        if line:
+            click.echo(line, err=True)
+    details = [f"seed {outcome.seed}" if outcome.seed is not None else None, f"{elapsed:.1f}s"]
+    click.echo(f"wrote {outcome.file} ({', '.join(d for d in details if d)})", err=True)
+    for extra in ([outcome.midi] if outcome.midi else []) + outcome.stems + outcome.sheet_music:
+        click.echo(str(extra))
+    click.echo(str(outcome.file))
 
 
 def run_local(progress: Progress, *, config_file: str | None, prompt: str, negative_prompt: str | None,
               seed: int | None, model_id: str, params: dict[str, Any], output: str | None, midi: str | None,
-              stems: str | None) -> Outcome:
+              stems: str | None, sheet_music: str | None = None) -> Outcome:
     """Run the model's engine in this process, as a worker would, and write what it made."""
+    import dataclasses
+
     from ..engines import EngineError, EngineUnavailable, InvalidRequest, create_engine, request_for
     from ..storage.results import result_files
 
@@ -139,9 +268,17 @@ def run_local(progress: Progress, *, config_file: str | None, prompt: str, negat
         )
     seed = secrets.randbelow(SEED_MAX + 1) if seed is None else seed
     fmt = params["output_format"]
+    inputs: dict[str, bytes] = {}
+    if isinstance(params.get("midi"), bytes):
+        # As the API stores a job's MIDI file: described in the parameters, its bytes handed to the engine as a file.
+        inputs["midi"] = params["midi"]
+        params = {**params, "midi": {"file": "input.mid", "bytes": len(inputs["midi"])},
+                  "midi_mode": params.get("midi_mode") or "render"}
     # The parameters as a server's job would store them, and the request a worker would make of them.
     request = request_for(model.id, {"prompt": prompt, "negative_prompt": negative_prompt or "", "seed": seed,
                                      **params})
+    if inputs:
+        request = dataclasses.replace(request, files=inputs)
     try:
         engine = create_engine(model.engine, model.options)
         engine.validate(request)
@@ -164,7 +301,9 @@ def run_local(progress: Progress, *, config_file: str | None, prompt: str, negat
 
     # The files a server would store for this result, encoded the same way; written where the user asked.
     files = result_files([result], fmt)
-    outcome = Outcome(status="completed", seed=seed, model=model_id, info=_jsonable(result.info))
+    plan = result.info.get("plan") if isinstance(result.info, dict) else None
+    outcome = Outcome(status="completed", seed=seed, model=model_id, info=_jsonable(result.info),
+                      plan=plan if isinstance(plan, dict) else None)
     target = Path(output) if output else _default_output(seed, None, fmt)
     track = next(f for f in files if f.kind == "audio")
     outcome.file = _write(target, track.render())
@@ -179,6 +318,12 @@ def run_local(progress: Progress, *, config_file: str | None, prompt: str, negat
             raise fail(f"model {model_id!r} made no stems", EXIT_FAILED)
         for stem in stem_files:
             outcome.stems.append(_write(Path(stems) / stem.name.rsplit("/", 1)[-1], stem.render()))
+    if sheet_music:
+        sheets = [f for f in files if f.kind == "sheet"]
+        if not sheets:
+            raise fail(f"model {model_id!r} made no sheet music", EXIT_FAILED)
+        for sheet in sheets:
+            outcome.sheet_music.append(_write(Path(sheet_music) / sheet.name.rsplit("/", 1)[-1], sheet.render()))
     progress.update("completed", 100.0)
     engine.close()
     return outcome
@@ -201,6 +346,24 @@ def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def delivery_options(command: Any) -> Any:
+    """Where a finished generation's files go: shared by `generate` and the edit commands."""
+    for option in reversed([
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Audio format (default: from -o's extension, else wav)."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+                     help="Where to write the track (default: ./orchestrion-<seed>.<format>)."),
+        click.option("--midi", type=click.Path(dir_okay=False), default=None,
+                     help="Also write the score as MIDI here."),
+        click.option("--stems", type=click.Path(file_okay=False), default=None,
+                     help="Also write one file per instrument here."),
+        click.option("--sheet-music", "sheet_music", type=click.Path(file_okay=False), default=None, metavar="DIR",
+                     help="Also write the engraved sheet music (MusicXML, SVG pages) into this folder."),
+    ]):
+        command = option(command)
+    return command
+
+
 @click.command()
 @click.argument("prompt")
 @click.option("--negative-prompt", metavar="TEXT", default=None, help="What to leave out.")
@@ -211,14 +374,25 @@ def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
 @click.option("--bpm", type=click.FloatRange(min=0, min_open=True), default=None, help="Tempo in beats per minute.")
 @click.option("--key", "musical_key", default=None, metavar="KEY", help='Musical key, e.g. "D minor".')
 @click.option("--loop/--no-loop", default=None, help="Make the end flow seamlessly back into the start.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Audio format (default: from -o's extension, else wav).")
+@click.option("--chords", default=None, metavar="CHORDS",
+              help='Composer: the progression, one chord per bar, e.g. "Am F C G" or "vi IV I V".')
+@click.option("--bars-per-chord", type=click.IntRange(1, 8), default=None, metavar="N",
+              help="Composer: bars each chord of --chords lasts (1-8).")
+@click.option("--time-signature", default=None, metavar="N/D", help='Composer: the metre, e.g. "3/4" or "6/8".')
+@click.option("--instrument", "instruments", multiple=True, metavar="NAME[:ROLE]",
+              help="Composer: an instrument of the ensemble (repeat for each; exactly these play), e.g. piano or "
+                   "cello:melody.")
+@click.option("--sections", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
+              help='Composer: a JSON section plan, e.g. [{"name": "intro", "seconds": 8}, '
+                   '{"name": "chorus", "bars": 8}] (the duration follows from it).')
+@click.option("--midi-in", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
+              help="Composer: a Standard MIDI File to play (see --midi-mode).")
+@click.option("--midi-mode", type=click.Choice(["render", "arrange"]), default=None,
+              help="With --midi-in: play the file's notes (render, the default) or arrange its melody in the "
+                   "prompt's style (arrange).")
+@click.option("--no-sheet-music", is_flag=True, help="Composer: skip engraving the score.")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Model id (see `orchestrion models`).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Where to write the track (default: ./orchestrion-<seed>.<format>).")
-@click.option("--midi", type=click.Path(dir_okay=False), default=None, help="Also write the score as MIDI here.")
-@click.option("--stems", type=click.Path(file_okay=False), default=None,
-              help="Also write one file per instrument here.")
+@delivery_options
 @click.option("--local", is_flag=True, help="Run the engine in this process even when a server is configured.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=600.0, show_default=True,
               help="Seconds to wait for a server to finish (0: no limit).")
@@ -227,25 +401,32 @@ def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
 @config_option
 @json_option
 def generate(prompt: str, negative_prompt: str | None, seed: int | None, duration: float | None, bpm: float | None,
-             musical_key: str | None, loop: bool | None, fmt: str | None, model: str, output: str | None,
-             midi: str | None, stems: str | None, local: bool, timeout: float, base_url: str | None,
-             api_key: str | None, config_file: str | None, as_json: bool) -> None:
+             musical_key: str | None, loop: bool | None, chords: str | None, bars_per_chord: int | None,
+             time_signature: str | None, instruments: tuple[str, ...], sections: str | None, midi_in: str | None,
+             midi_mode: str | None, no_sheet_music: bool, fmt: str | None, model: str, output: str | None,
+             midi: str | None, stems: str | None, sheet_music: str | None, local: bool, timeout: float,
+             base_url: str | None, api_key: str | None, config_file: str | None, as_json: bool) -> None:
     """Turn PROMPT into a track and write it.
 
     Through the server at --base-url / $ORCHESTRION_BASE_URL when one is set, in this process otherwise.
     Prints the path written (or one JSON object with --json). Exit codes: 0 done, 1 generation failed,
-    2 usage error, 3 server or authentication error.
+    2 usage error, 3 server or authentication error. A composer's section plan is shown on stderr.
 
     \b
     Examples:
       orchestrion generate "lo-fi hip hop, rainy night, 80 BPM" -o rain.wav
       orchestrion generate "epic trailer with choir" --seed 7 --duration 60 --midi epic.mid
+      orchestrion generate "a folk waltz" --chords "Am F C G" --time-signature 3/4 --instrument piano
     """
     use_json(as_json)
     if not prompt.strip():
         raise click.BadParameter("must not be empty", param_hint="PROMPT")
+    if no_sheet_music and sheet_music:
+        raise click.UsageError("--sheet-music DIR and --no-sheet-music contradict each other")
     fmt = _output_format(fmt, output)
     params = _extra_params(duration, bpm, musical_key, loop, fmt)
+    params.update(composer_params(chords, bars_per_chord, time_signature, instruments, sections, midi_in, midi_mode,
+                                  no_sheet_music))
     remote = bool(base_url) and not local
     with Progress(enabled=not as_json) as progress:
         if remote:
@@ -254,16 +435,10 @@ def generate(prompt: str, negative_prompt: str | None, seed: int | None, duratio
                 with client:
                     outcome = run_remote(client, progress, prompt=prompt, negative_prompt=negative_prompt, seed=seed,
                                          model=model, params=params, output=output, midi=midi, stems=stems,
-                                         timeout=timeout or None)
+                                         sheet_music=sheet_music, timeout=timeout or None)
         else:
             outcome = run_local(progress, config_file=config_file, prompt=prompt, negative_prompt=negative_prompt,
-                                seed=seed, model_id=model, params=params, output=output, midi=midi, stems=stems)
+                                seed=seed, model_id=model, params=params, output=output, midi=midi, stems=stems,
+                                sheet_music=sheet_music)
         elapsed = progress.elapsed
-    if as_json:
-        echo_json(outcome.as_dict(elapsed, "server" if remote else "local"))
-        return
-    details = [f"seed {outcome.seed}" if outcome.seed is not None else None, f"{elapsed:.1f}s"]
-    click.echo(f"wrote {outcome.file} ({', '.join(d for d in details if d)})", err=True)
-    for extra in ([outcome.midi] if outcome.midi else []) + outcome.stems:
-        click.echo(str(extra))
-    click.echo(str(outcome.file))
+    report(outcome, elapsed, "server" if remote else "local", as_json)

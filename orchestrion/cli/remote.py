@@ -22,6 +22,7 @@ from ._client_support import (
     use_json,
 )
 from ._common import EXIT_FAILED
+from .generate import edit_line, plan_lines
 
 __all__ = ["download", "models", "status"]
 
@@ -51,11 +52,16 @@ def _status_lines(generation: Any) -> list[tuple[str, str]]:
             rows.append((label, f"{value:g}" if isinstance(value, float) else str(value)))
     if generation.error is not None:
         rows.append(("error", f"{generation.error.name}: {generation.error.message}"))
+    if generation.edit is not None:
+        rows.append(("edit", edit_line(dict(generation.edit.raw)) or generation.edit.operation))
+    for n, line in enumerate(plan_lines(dict(generation.plan.raw) if generation.plan else None)[1:]):
+        rows.append(("" if n else "plan", line.strip()))
     files = [("audio", generation.audio_file), ("midi", generation.midi_file)]
     files += [("stem", stem) for stem in generation.stems]
+    files += [("sheet", sheet) for sheet in generation.sheet_music]
     for label, file in files:
         if file is not None:
-            name = f"{file.name}: " if file.name and label == "stem" else ""
+            name = f"{file.name}: " if file.name and label in ("stem", "sheet") else ""
             rows.append((label, f"{name}{file.file_name} ({file.content_type}, {_size(file.file_size)})"))
             rows.append(("", file.url))
     return rows
@@ -91,6 +97,8 @@ def status(generation_id: str, base_url: str | None, api_key: str | None, as_jso
               help="File or folder to write the track to (default: the server's file name, here).")
 @click.option("--midi", type=click.Path(dir_okay=False), default=None, help="Also write the MIDI file here.")
 @click.option("--stems", type=click.Path(file_okay=False), default=None, help="Also write the stems into this folder.")
+@click.option("--sheet-music", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Also write the engraved sheet music into this folder.")
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Wait for an unfinished generation (with a progress bar) instead of failing.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=600.0, show_default=True,
@@ -98,9 +106,10 @@ def status(generation_id: str, base_url: str | None, api_key: str | None, as_jso
 @base_url_option()
 @api_key_option
 @json_option
-def download(generation_id: str, output: str | None, midi: str | None, stems: str | None, wait: bool,
-             timeout: float, base_url: str | None, api_key: str | None, as_json: bool) -> None:
-    """Download the track of generation ID (and its MIDI and stems when asked); prints the paths written."""
+def download(generation_id: str, output: str | None, midi: str | None, stems: str | None, sheet_music: str | None,
+             wait: bool, timeout: float, base_url: str | None, api_key: str | None, as_json: bool) -> None:
+    """Download the track of generation ID (and its MIDI, stems and sheet music when asked); prints the paths
+    written."""
     use_json(as_json)
     with exit_on_client_errors(base_url), make_client(base_url, api_key) as client:
         generation = client.audio.retrieve(generation_id)
@@ -111,7 +120,7 @@ def download(generation_id: str, output: str | None, midi: str | None, stems: st
             with Progress(enabled=not as_json) as progress:
                 progress.on_generation(generation)
                 generation = client.audio.wait(generation, timeout=timeout or None, on_update=progress.on_generation)
-        written = {"file": client.audio.download(generation, output), "midi": None, "stems": []}
+        written = {"file": client.audio.download(generation, output), "midi": None, "stems": [], "sheet_music": []}
         if midi:
             if generation.midi_file is None:
                 raise fail(f"generation {generation_id} has no MIDI file", EXIT_FAILED, "no_midi")
@@ -121,6 +130,12 @@ def download(generation_id: str, output: str | None, midi: str | None, stems: st
                 raise fail(f"generation {generation_id} has no stems", EXIT_FAILED, "no_stems")
             Path(stems).mkdir(parents=True, exist_ok=True)
             written["stems"] = [client.audio.download(generation, stems, file=stem) for stem in generation.stems]
+        if sheet_music:
+            if not generation.sheet_music:
+                raise fail(f"generation {generation_id} has no sheet music", EXIT_FAILED, "no_sheet_music")
+            Path(sheet_music).mkdir(parents=True, exist_ok=True)
+            written["sheet_music"] = [client.audio.download(generation, sheet_music, file=sheet)
+                                      for sheet in generation.sheet_music]
     if as_json:
         echo_json({
             "id": generation.id,
@@ -129,9 +144,10 @@ def download(generation_id: str, output: str | None, midi: str | None, stems: st
             "file_size": written["file"].stat().st_size,
             "midi": str(written["midi"]) if written["midi"] else None,
             "stems": [str(p) for p in written["stems"]],
+            "sheet_music": [str(p) for p in written["sheet_music"]],
         })
         return
-    for path in ([written["midi"]] if written["midi"] else []) + written["stems"]:
+    for path in ([written["midi"]] if written["midi"] else []) + written["stems"] + written["sheet_music"]:
         click.echo(str(path))
     click.echo(str(written["file"]))
 

@@ -22,7 +22,7 @@ from ._exceptions import (
     ServerError,
     WaitTimeout,
 )
-from ._types import AudioFile, Generation, GenerationError, Model
+from ._types import AudioFile, Edit, Generation, GenerationError, Model, Plan, PlanSection, SheetMusicFile
 
 __all__ = [
     "APIConnectionError",
@@ -39,6 +39,7 @@ __all__ = [
     "ConflictError",
     "DEFAULT_BASE_URL",
     "DEFAULT_MODEL",
+    "Edit",
     "Generation",
     "GenerationError",
     "GenerationFailed",
@@ -47,7 +48,10 @@ __all__ = [
     "NotFoundError",
     "OrchestrionError",
     "PermissionDeniedError",
+    "Plan",
+    "PlanSection",
     "RateLimitError",
     "ServerError",
+    "SheetMusicFile",
     "WaitTimeout",
 ]

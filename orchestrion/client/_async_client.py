@@ -16,7 +16,7 @@ import builtins
 import os
 import time
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Mapping
+from typing import Any, AsyncIterator, Callable, Mapping, Sequence
 
 import httpx
 
@@ -134,24 +134,114 @@ class AsyncAudio:
     async def generate(
         self,
         *,
-        prompt: str,
+        prompt: str | None = None,
         model: str = DEFAULT_MODEL,
         negative_prompt: str | None = None,
         seed: int | None = None,
         idempotency_key: str | None = None,
+        chords: str | None = None,
+        bars_per_chord: int | None = None,
+        time_signature: str | None = None,
+        instruments: Sequence[str | Mapping[str, Any]] | None = None,
+        sections: Sequence[Mapping[str, Any]] | None = None,
+        midi: bytes | str | os.PathLike[str] | None = None,
+        midi_mode: str | None = None,
+        sheet_music: bool | None = None,
         **extra: Any,
     ) -> Generation:
         """Queue a generation and return it (status ``queued``).
 
         ``extra`` goes into the body as-is: ``duration``, ``bpm``, ``key``, ``loop``, ``output_format`` ...
+        Composer models also take ``chords`` (``"Am F C G"``), ``bars_per_chord``, ``time_signature`` (``"3/4"``),
+        ``instruments`` (names or ``{"name", "role"}`` dicts), ``sections`` (``[{"name": "intro", "seconds": 8},
+        ...]``), ``midi`` (a MIDI file's bytes or path, sent base64) with ``midi_mode`` (``"render"`` or
+        ``"arrange"``), and ``sheet_music=False`` to skip engraving. ``prompt`` is required except with an
+        ``extend``, ``repaint`` or ``remix`` (see :meth:`extend`, :meth:`repaint`, :meth:`remix`).
         With ``idempotency_key`` the create is retried safely on transient failures (the server answers the same
         generation for the same key); without one it is sent exactly once.
         """
-        body = self._client._create_body(model, prompt, negative_prompt, seed, extra)
+        body = self._client._create_body(model, prompt, negative_prompt, seed, {
+            "chords": chords, "bars_per_chord": bars_per_chord, "time_signature": time_signature,
+            "instruments": instruments, "sections": sections, "midi": midi, "midi_mode": midi_mode,
+            "sheet_music": sheet_music, **extra,
+        })
         response = await self._client._request(
             "POST", GENERATIONS_PATH, json=body, headers=self._client._create_headers(idempotency_key)
         )
         return Generation.from_dict(self._client._json(response))
+
+    async def extend(
+        self,
+        generation: Generation | str,
+        seconds: float = 30,
+        *,
+        model: str | None = None,
+        prompt: str | None = None,
+        seed: int | None = None,
+        idempotency_key: str | None = None,
+        **options: Any,
+    ) -> Generation:
+        """Queue a longer version of a completed composer ``generation``: its track unchanged up to the start of its
+        closing bar, then ``seconds`` more in the same key, tempo, ensemble and motifs. Returns the new generation
+        (``queued``); once completed its ``edit`` says where the seam is.
+
+        ``generation`` is a :class:`Generation` or its id; ``model`` defaults to the one that made it (retrieved when
+        only an id is given), ``prompt`` to its prompt. ``options`` go into the body like :meth:`generate`'s.
+        """
+        source_id, model = await self._source(generation, model)
+        return await self.generate(prompt=prompt, model=model, seed=seed, idempotency_key=idempotency_key,
+                             extend=self._client._edit_object(source_id, seconds=seconds), **options)
+
+    async def repaint(
+        self,
+        generation: Generation | str,
+        start: float,
+        end: float,
+        *,
+        prompt: str | None = None,
+        model: str | None = None,
+        seed: int | None = None,
+        idempotency_key: str | None = None,
+        **options: Any,
+    ) -> Generation:
+        """Queue a copy of a completed composer ``generation`` with the bars from ``start`` to ``end`` (seconds,
+        widened to whole bars) composed anew, from ``prompt`` if given (its mood, energy and instruments), else from
+        the source's prompt with ``seed``. Everything outside the span is the source's audio, sample for sample.
+        Returns the new generation; once completed its ``edit`` gives the widened span. ``model`` defaults to the
+        source's.
+        """
+        source_id, model = await self._source(generation, model)
+        return await self.generate(model=model, seed=seed, idempotency_key=idempotency_key,
+                             repaint=self._client._edit_object(source_id, start=start, end=end, prompt=prompt),
+                             **options)
+
+    async def remix(
+        self,
+        generation: Generation | str,
+        prompt: str,
+        *,
+        model: str | None = None,
+        bpm: float | None = None,
+        key: str | None = None,
+        seed: int | None = None,
+        idempotency_key: str | None = None,
+        **options: Any,
+    ) -> Generation:
+        """Queue the same composition as a completed composer ``generation`` (form, harmony, melody) played in the
+        style, ensemble and production ``prompt`` asks for, optionally at another ``bpm`` or in another ``key``.
+        Returns the new generation. ``model`` defaults to the source's.
+        """
+        source_id, model = await self._source(generation, model)
+        return await self.generate(prompt=prompt, model=model, seed=seed, idempotency_key=idempotency_key, bpm=bpm,
+                                   key=key, remix=self._client._edit_object(source_id), **options)
+
+    async def _source(self, generation: Generation | str, model: str | None) -> tuple[str, str]:
+        """The id of the generation an edit starts from, and the model to ask (by default, the one that made it)."""
+        source_id = self._client._generation_id(generation)
+        if model is None:
+            known = self._client._known_model(generation)
+            model = known or self._client._source_model(await self.retrieve(source_id))
+        return source_id, model
 
     async def retrieve(self, generation_id: str) -> Generation:
         """The generation as the server sees it now."""
@@ -250,7 +340,7 @@ class AsyncAudio:
     async def generate_and_wait(
         self,
         *,
-        prompt: str,
+        prompt: str | None = None,
         model: str = DEFAULT_MODEL,
         negative_prompt: str | None = None,
         seed: int | None = None,
@@ -269,6 +359,53 @@ class AsyncAudio:
             idempotency_key=idempotency_key,
             **extra,
         )
+        return await self._wait_created(created, timeout, poll_interval, on_update)
+
+    async def extend_and_wait(
+        self,
+        generation: Generation | str,
+        seconds: float = 30,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 0.25,
+        on_update: UpdateCallback | None = None,
+        **options: Any,
+    ) -> Generation:
+        """:meth:`extend`, then :meth:`wait`."""
+        created = await self.extend(generation, seconds, **options)
+        return await self._wait_created(created, timeout, poll_interval, on_update)
+
+    async def repaint_and_wait(
+        self,
+        generation: Generation | str,
+        start: float,
+        end: float,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 0.25,
+        on_update: UpdateCallback | None = None,
+        **options: Any,
+    ) -> Generation:
+        """:meth:`repaint`, then :meth:`wait`."""
+        created = await self.repaint(generation, start, end, **options)
+        return await self._wait_created(created, timeout, poll_interval, on_update)
+
+    async def remix_and_wait(
+        self,
+        generation: Generation | str,
+        prompt: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 0.25,
+        on_update: UpdateCallback | None = None,
+        **options: Any,
+    ) -> Generation:
+        """:meth:`remix`, then :meth:`wait`."""
+        created = await self.remix(generation, prompt, **options)
+        return await self._wait_created(created, timeout, poll_interval, on_update)
+
+    async def _wait_created(self, created: Generation, timeout: float | None, poll_interval: float,
+                      on_update: UpdateCallback | None) -> Generation:
         if on_update is not None:
             await maybe_await(on_update(created))
         return await self.wait(created, timeout=timeout, poll_interval=poll_interval, on_update=on_update)
@@ -286,8 +423,9 @@ class AsyncAudio:
         existing folder or one written with a trailing slash (created; the server's file name is used inside it), or
         ``None`` for the server's file name in the current folder. ``file`` picks another of
         ``generation.files()``: ``file=generation.midi_file`` for the MIDI, ``file=stem`` for one of
-        ``generation.stems``. Raises :class:`GenerationFailed` for a generation that ended without audio and
-        :class:`OrchestrionError` for one not finished yet (:meth:`wait` for it first).
+        ``generation.stems``, ``file=sheet`` for one of ``generation.sheet_music``. Raises :class:`GenerationFailed`
+        for a generation that ended without audio and :class:`OrchestrionError` for one not finished yet (:meth:`wait`
+        for it first).
 
         The file appears whole or not at all: bytes go to a hidden partial file renamed into place once their count
         matches ``file_size``.

@@ -16,6 +16,7 @@ Everything here is free of I/O so the twins differ only in ``await``. The rules 
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import inspect
 import json
@@ -49,8 +50,10 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MODEL",
     "BaseClient",
+    "EDIT_FIELDS",
     "PollSchedule",
     "WaitState",
+    "encode_midi",
     "maybe_await",
     "parse_retry_after",
 ]
@@ -69,6 +72,19 @@ MAX_RETRY_AFTER = 30.0
 MAX_RETRY_BACKOFF = 8.0
 #: While waiting, a server that stays unreachable (or keeps answering 5xx) this long ends the wait.
 WAIT_OUTAGE_LIMIT = 60.0
+#: Request fields that edit an earlier generation; a request with one of them may leave out ``prompt``.
+EDIT_FIELDS = ("extend", "repaint", "remix")
+
+
+def encode_midi(midi: "bytes | bytearray | memoryview | str | os.PathLike[str]") -> str:
+    """The request's ``midi`` field: base64 of a Standard MIDI File given as its bytes or as the path of one."""
+    if isinstance(midi, (bytes, bytearray, memoryview)):
+        data = bytes(midi)
+    elif isinstance(midi, (str, os.PathLike)):
+        data = Path(midi).expanduser().read_bytes()
+    else:
+        raise TypeError(f"midi must be the bytes of a MIDI file or its path, got {type(midi).__name__}")
+    return base64.b64encode(data).decode("ascii")
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -164,17 +180,48 @@ class BaseClient:
 
     @staticmethod
     def _create_body(
-        model: str, prompt: str, negative_prompt: str | None, seed: int | None, extra: Mapping[str, Any]
+        model: str, prompt: str | None, negative_prompt: str | None, seed: int | None, extra: Mapping[str, Any]
     ) -> dict[str, Any]:
-        if not isinstance(prompt, str):
+        edits = [name for name in EDIT_FIELDS if extra.get(name) is not None]
+        if prompt is None and not edits:
+            raise TypeError("prompt is required (only an extend, repaint or remix may leave it out)")
+        if prompt is not None and not isinstance(prompt, str):
             raise TypeError(f"prompt must be a string, got {type(prompt).__name__}")
-        body: dict[str, Any] = {"model": model, "prompt": prompt}
+        body: dict[str, Any] = {"model": model}
+        if prompt is not None:
+            body["prompt"] = prompt
         if negative_prompt is not None:
             body["negative_prompt"] = negative_prompt
         if seed is not None:
             body["seed"] = seed
         body.update({k: v for k, v in extra.items() if v is not None})
+        if "midi" in body:
+            body["midi"] = encode_midi(body["midi"])
+        if isinstance(body.get("instruments"), (str, Mapping)):
+            body["instruments"] = [body["instruments"]]  # one instrument, not its letters
+        if "sections" in body:
+            if isinstance(body["sections"], (str, bytes, Mapping)):
+                raise TypeError("sections must be a list of dicts like {'name': 'verse', 'bars': 8}")
+            body["sections"] = [dict(section) for section in body["sections"]]
         return body
+
+    @staticmethod
+    def _edit_object(generation_id: str, **fields: Any) -> dict[str, Any]:
+        """The ``extend`` / ``repaint`` / ``remix`` object of a request: the source's id and the fields given."""
+        return {"generation_id": generation_id, **{k: v for k, v in fields.items() if v is not None}}
+
+    @staticmethod
+    def _known_model(generation: "Generation | str") -> str | None:
+        """The model of a source generation when it is already known (else the caller retrieves it)."""
+        return generation.model if isinstance(generation, Generation) and generation.model else None
+
+    @staticmethod
+    def _source_model(generation: Generation) -> str:
+        if not generation.model:
+            raise OrchestrionError(
+                f"the server did not say which model made generation {generation.id}; pass model= to edit it"
+            )
+        return generation.model
 
     @staticmethod
     def _create_headers(idempotency_key: str | None) -> dict[str, str]:

@@ -12,7 +12,17 @@ from typing import Any, Mapping
 
 from ._exceptions import OrchestrionError
 
-__all__ = ["ACTIVE_STATUSES", "AudioFile", "Generation", "GenerationError", "Model"]
+__all__ = [
+    "ACTIVE_STATUSES",
+    "AudioFile",
+    "Edit",
+    "Generation",
+    "GenerationError",
+    "Model",
+    "Plan",
+    "PlanSection",
+    "SheetMusicFile",
+]
 
 #: Statuses that mean "keep polling". ``waiting`` is the hosted API's word for queued.
 ACTIVE_STATUSES = frozenset({"queued", "generating", "waiting"})
@@ -52,6 +62,92 @@ class AudioFile:
             file_name=data.get("file_name"),
             file_size=_opt_int(data.get("file_size")),
             name=data.get("name") or data.get("stem"),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class SheetMusicFile(AudioFile):
+    """A page or file of engraved sheet music: ``name`` is ``lead_sheet`` or ``score``, ``format`` ``musicxml`` or
+    ``svg`` (one file per page, ``page`` counting from 1). Download it like any file:
+    ``client.audio.download(generation, folder, file=sheet)``."""
+
+    format: str | None = None
+    page: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "SheetMusicFile":
+        base = AudioFile.from_dict(data)
+        fmt = data.get("format")
+        return cls(
+            url=base.url,
+            content_type=base.content_type,
+            file_name=base.file_name,
+            file_size=base.file_size,
+            name=base.name,
+            raw=base.raw,
+            format=fmt if isinstance(fmt, str) else None,
+            page=_opt_int(data.get("page")),
+        )
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    """One section of a composed piece: where it starts (seconds), how many bars it lasts, the chords it plays."""
+
+    name: str
+    start: float
+    bars: int | None = None
+    chords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The form of a composed piece, section by section: what a repaint's span or a new section plan builds on."""
+
+    sections: tuple[PlanSection, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Plan":
+        sections = data.get("sections") if isinstance(data, Mapping) else None
+        parsed = []
+        for item in sections if isinstance(sections, list) else ():
+            if not isinstance(item, Mapping):
+                continue
+            chords = item.get("chords")
+            parsed.append(PlanSection(
+                name=str(item.get("name", "")),
+                start=_opt_float(item.get("start")) or 0.0,
+                bars=_opt_int(item.get("bars")),
+                chords=tuple(str(c) for c in chords) if isinstance(chords, list) else (),
+            ))
+        return cls(sections=tuple(parsed), raw=dict(data) if isinstance(data, Mapping) else {})
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What an extend, repaint or remix did, in seconds: ``seam`` and ``crossfade`` for an extend, the widened
+    ``start`` and ``end`` for a repaint; fields an operation does not report are ``None``."""
+
+    operation: str
+    generation_id: str | None = None
+    seam: float | None = None
+    crossfade: float | None = None
+    start: float | None = None
+    end: float | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Edit":
+        source = data.get("generation_id")
+        return cls(
+            operation=str(data.get("operation", "")),
+            generation_id=source if isinstance(source, str) else None,
+            seam=_opt_float(data.get("seam")),
+            crossfade=_opt_float(data.get("crossfade")),
+            start=_opt_float(data.get("start")),
+            end=_opt_float(data.get("end")),
             raw=dict(data),
         )
 
@@ -104,6 +200,11 @@ class Generation:
     completed_at: Any = None
     midi_file: AudioFile | None = None
     stems: tuple[AudioFile, ...] = ()
+    #: Composer models: the piece's sections (:class:`Plan`), its engraved sheet music, and for an extend, repaint
+    #: or remix what was done (:class:`Edit`).
+    plan: Plan | None = None
+    sheet_music: tuple[SheetMusicFile, ...] = ()
+    edit: Edit | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -118,6 +219,9 @@ class Generation:
         if isinstance(midi, list):  # a list of MIDI files: the first is the score
             midi = midi[0] if midi else None
         stems = data.get("stems") or ()
+        plan = data.get("plan")
+        sheets = data.get("sheet_music")
+        edit = data.get("edit")
         return cls(
             id=data["id"],
             status=str(data["status"]),
@@ -136,6 +240,9 @@ class Generation:
             completed_at=data.get("completed_at"),
             midi_file=AudioFile.from_dict(midi) if midi else None,
             stems=tuple(AudioFile.from_dict(s) for s in stems),
+            plan=Plan.from_dict(plan) if isinstance(plan, Mapping) else None,
+            sheet_music=tuple(SheetMusicFile.from_dict(s) for s in sheets) if isinstance(sheets, list) else (),
+            edit=Edit.from_dict(edit) if isinstance(edit, Mapping) else None,
             raw=dict(data),
         )
 
@@ -154,8 +261,8 @@ class Generation:
         return self.status == "canceled"
 
     def files(self) -> list[AudioFile]:
-        """Every downloadable file: the track, then MIDI, then stems (any may be the ``file`` to download)."""
-        found = [self.audio_file, self.midi_file, *self.stems]
+        """Every downloadable file: the track, its MIDI, stems, sheet music (any may be the ``file`` to download)."""
+        found = [self.audio_file, self.midi_file, *self.stems, *self.sheet_music]
         return [f for f in found if f is not None]
 
 

@@ -82,6 +82,18 @@ class GenerationRequest:
     model: str = ""
     #: Further validated parameters: ``bpm``, ``key``, ``loop`` and engine-specific ones.
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: Files the request brings, by name, each a local path or the bytes themselves: a MIDI file to play
+    #: (``"midi"``), the score and audio of the generation an edit starts from (``"score"``, ``"audio"``). The
+    #: worker fetches them from storage (the job's ``params["inputs"]`` names their keys) before the engine runs.
+    files: Mapping[str, str | bytes] = field(default_factory=dict)
+
+    def read_file(self, name: str) -> bytes | None:
+        """The bytes of file ``name`` (None when the request has none)."""
+        value = self.files.get(name)
+        if value is None or isinstance(value, bytes):
+            return value
+        with open(value, "rb") as handle:
+            return handle.read()
 
 
 @dataclass(frozen=True)

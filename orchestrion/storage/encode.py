@@ -1,7 +1,8 @@
 """Encoding engine audio into the delivered file formats.
 
 Every track leaves as 48 kHz stereo (the hosted API's format); WAV is 16-bit PCM with TPDF dither drawn from a
-fixed-seed generator, so the same audio always encodes to the same bytes.
+fixed-seed generator, so the same audio always encodes to the same bytes; samples already on the 16-bit grid are
+written as they are, so a 16-bit track decoded and encoded again is the same file, sample for sample.
 """
 
 from __future__ import annotations
@@ -84,7 +85,10 @@ def _to_pcm16(data: np.ndarray) -> np.ndarray:
     out = np.empty(flat.shape, dtype=np.int16)
     for start in range(0, flat.size, _DITHER_LENGTH):
         chunk = flat[start:start + _DITHER_LENGTH]
-        scaled = (chunk + table[: chunk.size]) * np.float32(32768.0)
+        plain = chunk * np.float32(32768.0)
+        # Samples already on the 16-bit grid (digital silence, or an edit's stretch of a 16-bit source) are written
+        # as they are: dither would only change them.
+        scaled = np.where(plain == np.rint(plain), plain, (chunk + table[: chunk.size]) * np.float32(32768.0))
         np.clip(scaled, -32768.0, 32767.0, out=scaled)
         out[start:start + chunk.size] = np.rint(scaled)
     return out.reshape(data.shape)

@@ -50,7 +50,7 @@ class ResultFile:
 
     #: Path inside the sample's folder: ``"output.wav"``, ``"stems/strings.wav"``, ``"score.mid"``.
     name: str
-    #: ``"audio"`` (the track), ``"stem"``, ``"midi"`` or ``"extra"``.
+    #: ``"audio"`` (the track), ``"stem"``, ``"midi"``, ``"sheet"`` (sheet music) or ``"extra"``.
     kind: str
     content_type: str
     sample: int
@@ -73,6 +73,17 @@ def result_key(generation_id: str, sample: int, name: str) -> str:
     """The storage key of file ``name`` of sample ``sample`` (0-based) of generation ``generation_id``."""
     folder = generation_id if sample == 0 else f"{generation_id}/sample-{sample + 1}"
     return f"{folder}/{name}"
+
+
+def input_prefix(generation_id: str) -> str:
+    """The folder of the files a generation's request brought (a MIDI file): apart from its results, which a
+    later attempt clears and writes again."""
+    return f"inputs/{generation_id}"
+
+
+def input_key(generation_id: str, name: str) -> str:
+    """The storage key of input file ``name`` of generation ``generation_id``."""
+    return f"{input_prefix(generation_id)}/{name}"
 
 
 def _encoder(audio: Any, sample_rate: int, fmt: str) -> Callable[[], bytes]:
@@ -99,7 +110,8 @@ def result_files(results: Sequence["GenerationResult"], fmt: str | None = None) 
                 files.append(ResultFile(f"{extra.name}.{spec.extension}", "stem", spec.content_type, sample,
                                         _encoder(extra.audio, rate, spec.name)))
             elif extra.data is not None:
-                kind = "midi" if extra.name.endswith(".mid") else "extra"
+                kind = ("midi" if extra.name.endswith(".mid") else "sheet" if extra.name.startswith("sheet/")
+                        else "extra")
                 files.append(ResultFile(extra.name, kind, extra.content_type, sample,
                                         lambda data=extra.data: data))
     return files

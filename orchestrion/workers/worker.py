@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 import uuid
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -249,13 +250,17 @@ class Worker:
         try:
             for job in jobs:
                 # The served model's own id, never the alias the client sent: what the API validated.
-                runs.append(_JobRun(job, [request_for(job.engine_model, job.params, sample)
-                                          for sample in range(sample_count(job.params))]))
+                requests = [request_for(job.engine_model, job.params, sample)
+                            for sample in range(sample_count(job.params))]
+                runs.append(_JobRun(job, requests))
         except Exception as exc:  # parameters the store holds but no request can be made of: not worth a retry
             failure = EngineError(f"the stored parameters cannot be read: {exc}")
             runs = [_JobRun(job, []) for job in jobs]
             for run in runs:
                 run.outcomes = [failure]
+        for run in runs:
+            if run.requests and run.job.params.get("inputs"):
+                self._attach_inputs(run)
         running = _Running(runs)
         with self._lock:
             self._running = running
@@ -280,6 +285,24 @@ class Worker:
                 # while the worker and its engine process stay for the next one.
                 log_event(log, "job not finished: store unavailable", logging.WARNING, job=run.job.id,
                           worker=self.worker_id, reason=str(exc))
+
+    def _attach_inputs(self, run: _JobRun) -> None:
+        """Read the files ``run``'s job brings (``params["inputs"]``: name → storage key; an edit's source, a MIDI
+        file) into its requests. A file gone (retention deleted the source) fails the job for good; a storage
+        that fails otherwise fails this attempt only."""
+        files: dict[str, bytes] = {}
+        try:
+            for name, key in dict(run.job.params["inputs"]).items():
+                with self.storage.open(key) as stream:
+                    files[name] = stream.read()
+        except FileNotFoundError:
+            run.outcomes = [EngineError("the files this generation starts from were deleted (the source "
+                                        "generation expired)")] * len(run.requests)
+            return
+        except OSError as exc:
+            run.outcomes = [exc] * len(run.requests)  # retried: the storage may be back
+            return
+        run.requests = [dataclasses.replace(request, files=files) for request in run.requests]
 
     def _generate(self, model: str, running: _Running) -> None:
         """Run every request of the batch through the engine process, at most ``max_batch`` per call, and record

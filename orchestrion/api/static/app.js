@@ -9,6 +9,12 @@
  * are the server's signed URLs, which need no key. History is this browser's list of generation ids (localStorage);
  * opening an entry asks the server again, so links are always fresh. While a generation is queued or generating,
  * "Cancel generation" sends DELETE /v2/generate/audio?generation_id=ID (the key, again, only in the header).
+ *
+ * Composer models (docs/editing.md) take a "Shape" beside the prompt: chords, time signature, instruments and a
+ * section plan, sent only when filled. A completed composer generation answers with its `plan` (sections with start,
+ * bars and chords), drawn as a timeline under the waveform, and `sheet_music` (MusicXML and SVG pages), shown in a
+ * viewer. Extend, Regenerate this section (repaint) and Remix POST a new generation that names the shown one; it is
+ * then followed like any other.
  */
 "use strict";
 
@@ -39,6 +45,16 @@
     clearHistory: $("clear-history"), keyButton: $("key-button"), keyDialog: $("key-dialog"),
     keyForm: $("key-form"), keyInput: $("api-key"), keyError: $("key-error"), keyForget: $("key-forget"),
     keyCancel: $("key-cancel"), cancelRow: $("cancel-row"), cancel: $("cancel-generation"),
+    shape: $("shape"), chords: $("chords"), timeSignature: $("time-signature"), instruments: $("instruments"),
+    sheetMusicOn: $("sheet-music-on"), planRows: $("plan-rows"), addSection: $("add-section"),
+    timeline: $("timeline"), timelineSections: $("timeline-sections"), playhead: $("timeline-playhead"),
+    repaintForm: $("repaint-form"), repaintTitle: $("repaint-title"), repaintPrompt: $("repaint-prompt"),
+    repaintGo: $("repaint-go"), repaintCancel: $("repaint-cancel"), repaintError: $("repaint-error"),
+    edit: $("edit"), extendForm: $("extend-form"), extendSeconds: $("extend-seconds"), extendGo: $("extend-go"),
+    extendError: $("extend-error"), remixForm: $("remix-form"), remixPrompt: $("remix-prompt"),
+    remixGo: $("remix-go"), remixError: $("remix-error"),
+    sheet: $("sheet"), sheetPrev: $("sheet-prev"), sheetNext: $("sheet-next"), sheetPage: $("sheet-page"),
+    sheetImage: $("sheet-image"), sheetNone: $("sheet-none"), sheetDownloads: $("sheet-downloads"),
   };
 
   const view = {
@@ -52,7 +68,13 @@
     peaks: null,       // waveform peaks, recomputed on resize
     audioBuffer: null,
     pendingSubmit: false,
+    shown: null,       // the completed generation shown (the source of Extend, Regenerate and Remix)
+    spans: [],         // its plan's sections as {name, start, end, bars, chords}, end = next start or track end
+    total: 0,          // the track's length the timeline is drawn over (seconds)
+    repaintIndex: -1,  // the section whose "Regenerate" panel is open
+    sheet: { pages: {}, kind: "lead_sheet", index: 0 },
   };
+  let planRowSerial = 0;
 
   // -- storage (localStorage may be unavailable: private mode, disabled storage) --------------------------------
 
@@ -95,7 +117,11 @@
   class ApiError extends Error {
     constructor(status, body, retryAfter) {
       const fields = body && typeof body === "object" ? body : {};
-      super(fields.message ? String(fields.message) : `HTTP ${status}`);
+      // The API's body is {message, path, requestId, statusCode, timestamp}; a generation's error is {error: {name,
+      // message}}: either is read.
+      const nested = fields.error && typeof fields.error === "object" ? fields.error : {};
+      const message = fields.message || nested.message;
+      super(message ? String(message) : `HTTP ${status}`);
       this.status = status;
       this.body = body;
       this.requestId = fields.requestId || null;
@@ -144,6 +170,7 @@
       case err.status === 401: return `Your API key was not accepted: ${msg}`;
       case err.status === 403: return `Not allowed: ${msg}`;
       case err.status === 404: return `Not found: ${msg}`;
+      case err.status === 410: return `Gone: ${msg}`;
       case err.status === 429:
         return err.retryAfter ? `${msg} Try again in ${Math.ceil(err.retryAfter)} s.` : msg;
       case err.status >= 500: return `The server could not do it (${err.status}): ${msg}`;
@@ -243,11 +270,15 @@
       }
       body.seed = seed;
     }
-    const duration = Number(els.duration.value);
-    if (!Number.isFinite(duration) || duration < 5 || duration > 300) {
-      return { error: "Duration must be between 5 and 300 seconds.", field: els.duration };
+    const shape = isComposerModel() ? readShape() : { fields: {} };
+    if (shape.error) return shape;
+    if (!shape.fields.sections) {
+      const duration = Number(els.duration.value);
+      if (!Number.isFinite(duration) || duration < 5 || duration > 300) {
+        return { error: "Duration must be between 5 and 300 seconds.", field: els.duration };
+      }
+      body.duration = duration;
     }
-    body.duration = duration;
     if (els.bpm.value !== "") {
       const bpm = Number(els.bpm.value);
       if (!Number.isFinite(bpm) || bpm < 20 || bpm > 300) {
@@ -258,13 +289,189 @@
     const key = els.key.value.trim();
     if (key) body.key = key;
     if (els.loop.checked) body.loop = true;
+    Object.assign(body, shape.fields);
     body.output_format = els.format.value;
-    return { body };
+    return { body, shape: shape.saved };
+  }
+
+  // -- shape: chords, metre, instruments, section plan (composer models) --------------------------------------
+
+  function isComposerModel() {
+    const option = els.model.selectedOptions[0];
+    if (!option) return false;
+    if (option.dataset.engine) return option.dataset.engine === "composer";
+    return /^(google\/lyria|orchestrion\/composer)/.test(option.value); // before /v1/models has answered
+  }
+
+  function showShape() {
+    const composer = isComposerModel();
+    els.shape.hidden = !composer;
+    updateDurationState();
+  }
+
+  /* The plan's rows that hold anything, read as the form shows them. */
+  function planRowValues() {
+    return [...els.planRows.children].map((row) => ({
+      row,
+      name: row.querySelector(".plan-name").value.trim(),
+      length: row.querySelector(".plan-length").value.trim(),
+      unit: row.querySelector(".plan-unit").value,
+      prompt: row.querySelector(".plan-prompt").value.trim(),
+      energy: row.querySelector(".plan-energy").value.trim(),
+    })).filter((v) => v.name || v.length || v.prompt || v.energy);
+  }
+
+  /* The contract's shape fields that are filled ({fields}), what reuse restores ({saved}), or {error, field}. */
+  function readShape() {
+    const fields = {};
+    const chords = els.chords.value.trim();
+    if (chords) fields.chords = chords;
+    const metre = els.timeSignature.value.trim();
+    if (metre) fields.time_signature = metre;
+    const instruments = els.instruments.value.split(",").map((name) => name.trim()).filter(Boolean);
+    if (instruments.length > 8) {
+      return { error: "At most 8 instruments, separated by commas.", field: els.instruments };
+    }
+    if (instruments.length) fields.instruments = instruments;
+    if (!els.sheetMusicOn.checked) fields.sheet_music = false;
+    const rows = planRowValues();
+    const sections = [];
+    for (const [i, v] of rows.entries()) {
+      const n = i + 1;
+      const at = (selector) => v.row.querySelector(selector);
+      if (!v.name || v.name.length > 40) {
+        return { error: `Section ${n}: give it a name (1-40 characters).`, field: at(".plan-name") };
+      }
+      const section = { name: v.name };
+      const length = Number(v.length);
+      if (v.unit === "bars") {
+        if (v.length === "" || !Number.isInteger(length) || length < 1 || length > 64) {
+          return { error: `Section ${n}: bars must be a whole number from 1 to 64.`, field: at(".plan-length") };
+        }
+        section.bars = length;
+      } else {
+        if (v.length === "" || !Number.isFinite(length) || length < 0.5 || length > 300) {
+          return { error: `Section ${n}: seconds must be between 0.5 and 300.`, field: at(".plan-length") };
+        }
+        section.seconds = length;
+      }
+      if (v.prompt) section.prompt = v.prompt;
+      if (v.energy !== "") {
+        const energy = Number(v.energy);
+        if (!Number.isFinite(energy) || energy < 0 || energy > 1) {
+          return { error: `Section ${n}: energy must be between 0 and 1, or left empty.`, field: at(".plan-energy") };
+        }
+        section.energy = energy;
+      }
+      sections.push(section);
+    }
+    if (sections.length > 32) return { error: "At most 32 sections.", field: els.addSection };
+    if (sections.length) fields.sections = sections;
+    const saved = {
+      chords, time_signature: metre, instruments: els.instruments.value.trim(), sheet_music: els.sheetMusicOn.checked,
+      sections: rows.map(({ name, length, unit, prompt, energy }) => ({ name, length, unit, prompt, energy })),
+    };
+    return { fields, saved };
+  }
+
+  function labelled(labelText, control, id) {
+    const wrap = document.createElement("div");
+    wrap.className = "plan-field";
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = labelText;
+    control.id = id;
+    wrap.append(label, control);
+    return wrap;
+  }
+
+  function input(type, className, attrs = {}) {
+    const el = document.createElement("input");
+    el.type = type;
+    el.className = className;
+    for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+    return el;
+  }
+
+  /* One row of the section plan: name, length in bars or seconds, and optionally a prompt and an energy. */
+  function addPlanRow(values = {}) {
+    planRowSerial += 1;
+    const id = (part) => `plan-${planRowSerial}-${part}`;
+    const row = document.createElement("li");
+    row.className = "plan-row";
+    row.setAttribute("role", "group");
+    const name = input("text", "plan-name", { list: "section-names", maxlength: "40", autocomplete: "off",
+      placeholder: "verse" });
+    const length = input("number", "plan-length", { min: "0.5", max: "300", step: "any", inputmode: "decimal",
+      placeholder: "8" });
+    const unit = document.createElement("select");
+    unit.className = "plan-unit";
+    for (const [value, text] of [["bars", "bars"], ["seconds", "seconds"]]) {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = text;
+      unit.append(option);
+    }
+    const prompt = input("text", "plan-prompt", { maxlength: "2000", placeholder: "optional" });
+    const energy = input("number", "plan-energy", { min: "0", max: "1", step: "0.05", inputmode: "decimal",
+      placeholder: "auto" });
+    name.value = values.name || "";
+    length.value = values.length || "";
+    unit.value = values.unit === "seconds" ? "seconds" : "bars";
+    prompt.value = values.prompt || "";
+    energy.value = values.energy || "";
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "ghost small plan-remove";
+    remove.textContent = "Remove";
+    remove.addEventListener("click", () => {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      numberPlanRows();
+      updateDurationState();
+      (next ? next.querySelector(".plan-name") : els.addSection).focus();
+    });
+    row.append(labelled("Name", name, id("name")), labelled("Length", length, id("length")),
+      labelled("Unit", unit, id("unit")), labelled("Section prompt", prompt, id("prompt")),
+      labelled("Energy (0-1)", energy, id("energy")), remove);
+    els.planRows.append(row);
+    numberPlanRows();
+    updateDurationState();
+    return row;
+  }
+
+  function numberPlanRows() {
+    [...els.planRows.children].forEach((row, i) => {
+      row.setAttribute("aria-label", `Section ${i + 1}`);
+      row.querySelector(".plan-remove").setAttribute("aria-label", `Remove section ${i + 1}`);
+    });
+  }
+
+  /* With a section plan the piece's length follows from it (a duration sent as well answers 400). */
+  function updateDurationState() {
+    const planned = isComposerModel() && planRowValues().length > 0;
+    els.duration.disabled = planned;
+    els.duration.title = planned ? "The sections set the length." : "";
+  }
+
+  function restoreShape(saved) {
+    const shape = saved || {};
+    els.chords.value = shape.chords || "";
+    els.timeSignature.value = shape.time_signature || "";
+    els.instruments.value = shape.instruments || "";
+    els.sheetMusicOn.checked = shape.sheet_music !== false;
+    els.planRows.replaceChildren();
+    for (const row of shape.sections || []) addPlanRow(row);
+    if (!els.planRows.children.length) addPlanRow();
+    if (shape.chords || shape.time_signature || shape.instruments || (shape.sections || []).length) {
+      els.shape.open = true;
+    }
+    updateDurationState();
   }
 
   async function submit() {
     clearError();
-    const { body, error, field } = readForm();
+    const { body, shape, error, field } = readForm();
     if (error) {
       showError(error);
       field.focus();
@@ -275,7 +482,9 @@
       openKeyDialog();
       return;
     }
-    writeStore(SETTINGS_STORE, { model: body.model, format: body.output_format, duration: body.duration });
+    writeStore(SETTINGS_STORE, {
+      model: body.model, format: body.output_format, duration: body.duration ?? Number(els.duration.value),
+    });
     els.generate.disabled = true;
     els.generate.textContent = "Generating…";
     showNow();
@@ -283,15 +492,11 @@
     setStatus("Sending…", null);
     try {
       const { data } = await api("POST", API_PATH, { body });
-      const entry = {
-        id: data.id, prompt: body.prompt, negative_prompt: body.negative_prompt || "", model: body.model,
-        seed: Number.isInteger(data.seed) ? data.seed : (body.seed ?? null), duration: body.duration,
-        bpm: body.bpm ?? null, key: body.key || "", loop: !!body.loop, output_format: body.output_format,
-        status: data.status || "queued", created: Date.now(),
-      };
-      saveHistory([entry, ...loadHistory().filter((e) => e.id !== entry.id)]);
-      renderHistory();
-      follow(entry.id, data);
+      remember(data, {
+        prompt: body.prompt, negative_prompt: body.negative_prompt || "", model: body.model,
+        seed: body.seed ?? null, duration: body.duration ?? null, bpm: body.bpm ?? null, key: body.key || "",
+        loop: !!body.loop, output_format: body.output_format, shape: shape || null,
+      });
     } catch (err) {
       setStatus("", null);
       showError(describeError(err), { offerKey: err instanceof ApiError && err.status === 401 });
@@ -299,6 +504,17 @@
       els.generate.disabled = false;
       els.generate.textContent = "Generate";
     }
+  }
+
+  /* A generation just created: into the history, then followed in the Now card. */
+  function remember(data, fields) {
+    const entry = {
+      id: data.id, ...fields, seed: Number.isInteger(data.seed) ? data.seed : fields.seed,
+      status: data.status || "queued", created: Date.now(),
+    };
+    saveHistory([entry, ...loadHistory().filter((e) => e.id !== entry.id)]);
+    renderHistory();
+    follow(entry.id, data);
   }
 
   /* Stop following the generation in the Now card: the poll loop ends at its next step, the event stream at once. */
@@ -318,6 +534,7 @@
     showNow();
     els.result.hidden = true;
     resetPlayer();
+    resetComposerViews();
     renderProgress(view.last);
     startTicking();
     if (!first || ACTIVE.has(first.status)) {
@@ -603,6 +820,7 @@
     if (Number.isInteger(gen.seed)) facts.push(`seed ${gen.seed}`);
     if (gen.model) facts.push(gen.model);
     if (entry.duration) facts.push(`${entry.duration} s`);
+    if (gen.edit && gen.edit.operation) facts.push(describeEdit(gen.edit));
     if (gen.audio_file && gen.audio_file.content_type) facts.push(gen.audio_file.content_type);
     els.resultMeta.textContent = facts.join(" · ");
 
@@ -633,11 +851,284 @@
       group.append(label, ...stems);
       els.downloads.append(group);
     }
+    view.shown = gen;
+    renderTimeline(gen, estimateLength(gen, entry));
+    renderEdit(gen);
+    renderSheet(gen);
     if (!gen.audio_file) {
       showError("The server finished but linked no audio file.");
       return;
     }
     await loadAudio(gen.audio_file.url, token);
+    if (token !== view.pollToken) return;
+    // Now the track's true length is known: the last section ends there.
+    const length = els.player.duration || (view.audioBuffer ? view.audioBuffer.duration : 0);
+    if (Number.isFinite(length) && length > 0) renderTimeline(gen, length);
+  }
+
+  // -- composer results: timeline of the plan, edits, sheet music ----------------------------------------------
+
+  function describeEdit(edit) {
+    const source = typeof edit.generation_id === "string" ? ` of ${edit.generation_id.slice(0, 8)}` : "";
+    const at = (x) => (Number.isFinite(Number(x)) ? clock(Number(x)) : "?");
+    switch (edit.operation) {
+      case "extend": return `extended${source} from ${at(edit.seam)}`;
+      case "repaint": return `${at(edit.start)}–${at(edit.end)} regenerated${source}`;
+      case "remix": return `remix${source}`;
+      default: return `${edit.operation}${source}`;
+    }
+  }
+
+  function clock(seconds) {
+    const s = Math.max(0, seconds);
+    const m = Math.floor(s / 60);
+    const rest = s - m * 60;
+    const whole = Math.floor(rest);
+    const tenth = Math.floor((rest - whole) * 10);
+    return `${m}:${String(whole).padStart(2, "0")}${tenth ? `.${tenth}` : ""}`;
+  }
+
+  function planSections(gen) {
+    const plan = gen && gen.plan;
+    const list = plan && Array.isArray(plan.sections) ? plan.sections : [];
+    return list.filter((s) => s && Number.isFinite(Number(s.start)))
+      .map((s) => ({ name: String(s.name || "section"), start: Number(s.start), bars: Number(s.bars) || 0,
+        chords: Array.isArray(s.chords) ? s.chords.map(String) : [] }))
+      .sort((a, b) => a.start - b.start);
+  }
+
+  /* The track's length before its audio is decoded: the plan's bars at the tempo its starts imply. */
+  function estimateLength(gen, entry) {
+    const sections = planSections(gen);
+    if (!sections.length) return 0;
+    const last = sections[sections.length - 1];
+    const barsBefore = sections.slice(0, -1).reduce((sum, s) => sum + s.bars, 0);
+    if (barsBefore > 0 && last.start > sections[0].start) {
+      return last.start + last.bars * ((last.start - sections[0].start) / barsBefore);
+    }
+    return Math.max(last.start + 1, Number(entry && entry.duration) || 0);
+  }
+
+  /* The plan as blocks as wide as their sections last (a section ends where the next starts, the last at the end of
+   * the track), each with its chords spread evenly over it: the plan lists one chord per chord change. */
+  function renderTimeline(gen, trackLength) {
+    const sections = planSections(gen);
+    const total = Math.max(trackLength || 0, sections.length ? sections[sections.length - 1].start + 0.001 : 0);
+    view.spans = sections.map((s, i) => ({ ...s, end: i + 1 < sections.length ? sections[i + 1].start : total }));
+    view.total = total;
+    els.timeline.hidden = view.spans.length === 0;
+    els.timelineSections.replaceChildren(...view.spans.map((span, i) => {
+      const li = document.createElement("li");
+      li.className = "tl-section";
+      li.style.flexGrow = String(Math.max(0.001, span.end - span.start));
+      li.dataset.start = String(span.start);
+      li.dataset.end = String(span.end);
+      li.setAttribute("aria-label", `${span.name}, ${clock(span.start)} to ${clock(span.end)}`);
+      if (i === view.repaintIndex) li.classList.add("selected");
+      const head = document.createElement("div");
+      head.className = "tl-head";
+      const name = document.createElement("span");
+      name.className = "tl-name";
+      name.textContent = span.name;
+      name.title = `${span.name} · ${clock(span.start)}–${clock(span.end)} · ${span.bars} bars`;
+      const redo = document.createElement("button");
+      redo.type = "button";
+      redo.className = "tl-redo";
+      redo.textContent = "↻";
+      redo.title = "Regenerate this section";
+      const when = `${clock(span.start)}–${clock(span.end)}`;
+      redo.setAttribute("aria-label", `Regenerate this section: ${span.name} (${when})`);
+      redo.addEventListener("click", () => openRepaint(i));
+      head.append(name, redo);
+      const chords = document.createElement("ol");
+      chords.className = "tl-chords";
+      chords.setAttribute("aria-label", `Chords of ${span.name}`);
+      chords.append(...span.chords.map((symbol) => {
+        const chord = document.createElement("li");
+        chord.textContent = symbol;
+        chord.title = symbol;
+        return chord;
+      }));
+      li.append(head, chords);
+      return li;
+    }));
+    if (view.repaintIndex >= view.spans.length) closeRepaint();
+    movePlayhead();
+  }
+
+  function movePlayhead() {
+    if (els.timeline.hidden || !view.total) return;
+    const at = Math.max(0, Math.min(1, (els.player.currentTime || 0) / view.total));
+    els.playhead.style.left = `${(at * 100).toFixed(3)}%`;
+  }
+
+  function openRepaint(index) {
+    const span = view.spans[index];
+    if (!span) return;
+    view.repaintIndex = index;
+    [...els.timelineSections.children].forEach((li, i) => li.classList.toggle("selected", i === index));
+    els.repaintTitle.textContent = `Regenerate “${span.name}”, ${clock(span.start)}–${clock(span.end)}`;
+    hideMessage(els.repaintError);
+    els.repaintForm.hidden = false;
+    els.repaintPrompt.focus();
+  }
+
+  function closeRepaint() {
+    view.repaintIndex = -1;
+    els.repaintForm.hidden = true;
+    hideMessage(els.repaintError);
+    [...els.timelineSections.children].forEach((li) => li.classList.remove("selected"));
+  }
+
+  function renderEdit(gen) {
+    els.edit.hidden = !(gen.plan && typeof gen.plan === "object");
+    hideMessage(els.extendError);
+    hideMessage(els.remixError);
+  }
+
+  function showMessage(el, message) {
+    el.textContent = message;
+    el.hidden = false;
+  }
+
+  function hideMessage(el) {
+    el.hidden = true;
+    el.textContent = "";
+  }
+
+  function resetComposerViews() {
+    view.shown = null;
+    view.spans = [];
+    view.total = 0;
+    closeRepaint();
+    els.repaintPrompt.value = "";
+    els.timeline.hidden = true;
+    els.timelineSections.replaceChildren();
+    els.edit.hidden = true;
+    els.sheet.hidden = true;
+    els.sheetImage.removeAttribute("src");
+    view.sheet = { pages: {}, kind: "lead_sheet", index: 0 };
+  }
+
+  /* POST an edit of the shown generation; the answer is followed like any new generation. Errors are shown beside
+   * the action that was asked for. */
+  async function startEdit(button, errorEl, edit, label) {
+    const gen = view.shown;
+    if (!gen) return;
+    hideMessage(errorEl);
+    const entry = loadHistory().find((e) => e.id === gen.id) || {};
+    const body = { model: gen.model || entry.model || els.model.value, ...edit };
+    body.output_format = entry.output_format || "wav";
+    button.disabled = true;
+    try {
+      const { data } = await api("POST", API_PATH, { body });
+      if (view.shown !== gen) return;
+      remember(data, {
+        prompt: label(entry.prompt || gen.id), negative_prompt: "", model: body.model, seed: null, duration: null,
+        bpm: null, key: "", loop: false, output_format: body.output_format, shape: null,
+        edit: { operation: Object.keys(edit).find((k) => k !== "prompt"), generation_id: gen.id },
+      });
+    } catch (err) {
+      showMessage(errorEl, describeError(err));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function extendShown(event) {
+    event.preventDefault();
+    const seconds = Number(els.extendSeconds.value);
+    if (els.extendSeconds.value === "" || !Number.isFinite(seconds) || seconds < 5 || seconds > 300) {
+      showMessage(els.extendError, "Seconds to add must be between 5 and 300.");
+      els.extendSeconds.focus();
+      return;
+    }
+    startEdit(els.extendGo, els.extendError, { extend: { generation_id: view.shown.id, seconds } },
+      (prompt) => `${prompt} (extended by ${seconds} s)`);
+  }
+
+  function remixShown(event) {
+    event.preventDefault();
+    const prompt = els.remixPrompt.value.trim();
+    if (!prompt) {
+      showMessage(els.remixError, "Write the style of the remix first.");
+      els.remixPrompt.focus();
+      return;
+    }
+    startEdit(els.remixGo, els.remixError, { prompt, remix: { generation_id: view.shown.id } }, () => prompt);
+  }
+
+  function repaintShown(event) {
+    event.preventDefault();
+    const span = view.spans[view.repaintIndex];
+    if (!span || !view.shown) return;
+    const repaint = {
+      generation_id: view.shown.id,
+      start: Math.round(span.start * 1000) / 1000,
+      end: Math.floor(span.end * 1000) / 1000, // never past the source's end
+    };
+    const prompt = els.repaintPrompt.value.trim();
+    if (prompt) repaint.prompt = prompt;
+    startEdit(els.repaintGo, els.repaintError, { repaint },
+      (source) => `${source} (${span.name} regenerated${prompt ? `: ${prompt}` : ""})`);
+  }
+
+  const SHEET_KINDS = { lead_sheet: "Lead sheet", score: "Full score" };
+
+  function sheetLabel(name) {
+    return SHEET_KINDS[name] || String(name || "sheet").replace(/[_-]+/g, " ");
+  }
+
+  /* The engraved pages by sheet (lead sheet, full score) and the MusicXML files as downloads. */
+  function renderSheet(gen) {
+    const files = Array.isArray(gen.sheet_music) ? gen.sheet_music.filter((f) => f && f.url) : [];
+    const pages = {};
+    for (const file of files) {
+      if (file.format !== "svg") continue;
+      (pages[file.name] = pages[file.name] || []).push(file);
+    }
+    for (const list of Object.values(pages)) list.sort((a, b) => (Number(a.page) || 0) - (Number(b.page) || 0));
+    const kind = pages.lead_sheet ? "lead_sheet" : (pages.score ? "score" : "lead_sheet");
+    view.sheet = { pages, kind, index: 0 };
+    els.sheet.hidden = files.length === 0;
+    for (const radio of els.sheet.querySelectorAll("input[name='sheet-kind']")) {
+      radio.disabled = !pages[radio.value];
+      radio.checked = radio.value === kind;
+    }
+    const stem = `orchestrion-${Number.isInteger(gen.seed) ? gen.seed : gen.id.slice(0, 8)}`;
+    els.sheetDownloads.replaceChildren(...files.filter((f) => f.format === "musicxml").map((file) => {
+      const ext = (file.file_name || "sheet.musicxml").split(".").pop();
+      return downloadLink(`${sheetLabel(file.name)} (MusicXML)`, file, `${stem}-${file.name}.${ext}`);
+    }));
+    showSheetPage();
+  }
+
+  function showSheetPage() {
+    const { pages, kind } = view.sheet;
+    const list = pages[kind] || [];
+    const count = list.length;
+    view.sheet.index = Math.max(0, Math.min(view.sheet.index, count - 1));
+    const index = view.sheet.index;
+    els.sheetPrev.disabled = index <= 0;
+    els.sheetNext.disabled = index >= count - 1;
+    els.sheetPrev.parentElement.hidden = count === 0;
+    if (!count) {
+      els.sheetImage.hidden = true;
+      els.sheetImage.removeAttribute("src");
+      els.sheetPage.textContent = "";
+      els.sheetNone.textContent = "No engraved pages: download the MusicXML below.";
+      els.sheetNone.hidden = false;
+      return;
+    }
+    els.sheetNone.hidden = true;
+    els.sheetImage.hidden = false;
+    els.sheetPage.textContent = `Page ${index + 1} of ${count}`;
+    els.sheetImage.alt = `${sheetLabel(kind)}, page ${index + 1} of ${count}`;
+    // Load the page only once the viewer is open: the pages are fetched on demand.
+    if (els.sheet.open && els.sheetImage.getAttribute("src") !== list[index].url) {
+      els.sheetImage.dataset.state = "loading";
+      els.sheetImage.src = list[index].url;
+    }
   }
 
   /* Fetch the track once: the player gets a blob URL of the bytes, WebAudio decodes the same bytes. */
@@ -737,6 +1228,7 @@
     }
     const duration = els.player.duration || (view.audioBuffer ? view.audioBuffer.duration : 0);
     const playhead = duration ? (els.player.currentTime / duration) * width : 0;
+    movePlayhead();
     const columns = view.peaks.length / 2;
     for (let x = 0; x < columns; x += 1) {
       const lo = view.peaks[2 * x];
@@ -813,6 +1305,8 @@
     els.key.value = entry.key || "";
     els.loop.checked = !!entry.loop;
     els.format.value = entry.output_format || "wav";
+    showShape();
+    restoreShape(entry.shape);
     els.prompt.focus();
   }
 
@@ -870,6 +1364,7 @@
         option.value = m.id;
         option.textContent = m.id;
         if (m.alias_of) option.dataset.aliasOf = m.alias_of;
+        if (m.engine) option.dataset.engine = m.engine;
         if (m.available === false) {
           option.disabled = true;
           option.textContent += " — unavailable";
@@ -881,6 +1376,7 @@
         || models.find((m) => m.available !== false);
       if (pick) els.model.value = pick.id;
       describeModel();
+      showShape();
     } catch (_) {
       /* The default option stays; generation will report what is wrong. */
     }
@@ -910,6 +1406,8 @@
 
   function init() {
     fillKeys();
+    addPlanRow();
+    showShape();
     renderKeyButton();
     renderHistory();
     loadModels();
@@ -928,7 +1426,39 @@
         els.seed.focus();
       }
     });
-    els.model.addEventListener("change", describeModel);
+    els.model.addEventListener("change", () => { describeModel(); showShape(); });
+    els.addSection.addEventListener("click", () => addPlanRow().querySelector(".plan-name").focus());
+    els.planRows.addEventListener("input", updateDurationState);
+    els.extendForm.addEventListener("submit", extendShown);
+    els.remixForm.addEventListener("submit", remixShown);
+    els.repaintForm.addEventListener("submit", repaintShown);
+    els.repaintCancel.addEventListener("click", () => {
+      const redo = els.timelineSections.children[view.repaintIndex];
+      closeRepaint();
+      if (redo) redo.querySelector(".tl-redo").focus();
+    });
+    els.repaintForm.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") els.repaintCancel.click();
+    });
+    els.sheet.addEventListener("toggle", showSheetPage);
+    for (const radio of els.sheet.querySelectorAll("input[name='sheet-kind']")) {
+      radio.addEventListener("change", () => {
+        if (!radio.checked) return;
+        view.sheet.kind = radio.value;
+        view.sheet.index = 0;
+        showSheetPage();
+      });
+    }
+    els.sheetPrev.addEventListener("click", () => { view.sheet.index -= 1; showSheetPage(); });
+    els.sheetNext.addEventListener("click", () => { view.sheet.index += 1; showSheetPage(); });
+    els.sheetImage.addEventListener("load", () => { els.sheetImage.dataset.state = "ready"; });
+    els.sheetImage.addEventListener("error", () => {
+      if (!els.sheetImage.getAttribute("src")) return;
+      els.sheetImage.dataset.state = "error";
+      els.sheetNone.textContent =
+        "This page could not be loaded (its link may have expired: open the generation again).";
+      els.sheetNone.hidden = false;
+    });
     els.keyButton.addEventListener("click", openKeyDialog);
     els.cancel.addEventListener("click", cancelShown);
     els.keyForm.addEventListener("submit", saveKey);

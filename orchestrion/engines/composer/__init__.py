@@ -16,7 +16,9 @@ SoundFont is loaded by :meth:`~ComposerEngine.load`, once per worker process.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import random
 from typing import Any, Callable, Mapping, Sequence
 
 from ..base import (
@@ -109,6 +111,84 @@ def _validate_instruments(params: Mapping[str, Any]) -> None:
             raise InvalidRequest("instruments", f"{role!r} is not a role; roles are {', '.join(ROLES)}")
 
 
+#: Request parameters that start from other material; at most one per request.
+EDITS = ("extend", "repaint", "remix")
+_SOURCES = EDITS + ("midi",)
+_SECTION_KEYS = {"name", "seconds", "bars", "prompt", "energy"}
+MAX_SECTIONS = 32
+
+
+def _validate_sections(params: Mapping[str, Any]) -> None:
+    sections = params.get("sections")
+    if sections is None:
+        return
+    if not isinstance(sections, (list, tuple)) or not 1 <= len(sections) <= MAX_SECTIONS:
+        raise InvalidRequest("sections", f"must be a list of 1 to {MAX_SECTIONS} sections, got {sections!r}"[:300])
+    if params.get("duration") is not None:
+        raise InvalidRequest("sections", "the plan sets the length: send `sections` or `duration`, not both")
+    for index, section in enumerate(sections):
+        where = f"sections[{index}]"
+        if not isinstance(section, Mapping) or set(section) - _SECTION_KEYS:
+            raise InvalidRequest(where, "each section is an object with `name`, `seconds` or `bars`, and "
+                                        "optionally `prompt` and `energy`")
+        name = section.get("name")
+        if not isinstance(name, str) or not 1 <= len(name.strip()) <= 40:
+            raise InvalidRequest(f"{where}.name", f"must be a name of 1 to 40 characters, got {name!r}")
+        seconds, bars = section.get("seconds"), section.get("bars")
+        if (seconds is None) == (bars is None):
+            raise InvalidRequest(where, "give exactly one of `seconds` and `bars`")
+        if seconds is not None and (not _is_number(seconds) or not 0.5 <= seconds <= 300):
+            raise InvalidRequest(f"{where}.seconds", f"must be a number of seconds from 0.5 to 300, got {seconds!r}")
+        if bars is not None and (not isinstance(bars, int) or isinstance(bars, bool) or not 1 <= bars <= 64):
+            raise InvalidRequest(f"{where}.bars", f"must be a whole number of bars from 1 to 64, got {bars!r}")
+        prompt = section.get("prompt")
+        if prompt is not None and (not isinstance(prompt, str) or len(prompt) > 2000):
+            raise InvalidRequest(f"{where}.prompt", "must be a text of at most 2000 characters")
+        energy = section.get("energy")
+        if energy is not None and (not _is_number(energy) or not 0 <= energy <= 1):
+            raise InvalidRequest(f"{where}.energy", f"must be a number from 0 to 1, got {energy!r}")
+
+
+def _validate_edits(params: Mapping[str, Any]) -> None:
+    given = [name for name in _SOURCES if params.get(name) is not None]
+    if len(given) > 1:
+        raise InvalidRequest(given[1], f"send at most one of {', '.join(_SOURCES)}; this request sends "
+                                       f"{' and '.join(given)}")
+    if given and given[0] != "remix" and params.get("sections") is not None:
+        raise InvalidRequest("sections", f"a section plan cannot be combined with {given[0]}")
+    for name in EDITS:
+        edit = params.get(name)
+        if edit is None:
+            continue
+        allowed = {"extend": {"generation_id", "seconds"}, "repaint": {"generation_id", "start", "end", "prompt"},
+                   "remix": {"generation_id"}}[name]
+        if not isinstance(edit, Mapping) or set(edit) - allowed or "generation_id" not in edit:
+            raise InvalidRequest(name, f"must be an object with {', '.join(sorted(allowed))} "
+                                       "(generation_id required)")
+        if not isinstance(edit["generation_id"], str) or not edit["generation_id"]:
+            raise InvalidRequest(f"{name}.generation_id", "must be a generation id")
+        if name == "extend":
+            seconds = edit.get("seconds", 30)
+            if not _is_number(seconds) or not 5 <= seconds <= 300:
+                raise InvalidRequest("extend.seconds", f"must be a number of seconds from 5 to 300, got {seconds!r}")
+        if name == "repaint":
+            start, end = edit.get("start"), edit.get("end")
+            for field, value in (("start", start), ("end", end)):
+                if not _is_number(value) or value < 0:
+                    raise InvalidRequest(f"repaint.{field}", f"must be a number of seconds, 0 or more, got {value!r}")
+            if end <= start:
+                raise InvalidRequest("repaint.end", f"must be after start ({start:g} s), got {end:g}")
+            prompt = edit.get("prompt")
+            if prompt is not None and (not isinstance(prompt, str) or not prompt.strip() or len(prompt) > 2000):
+                raise InvalidRequest("repaint.prompt", "must be a text of 1 to 2000 characters")
+    mode = params.get("midi_mode")
+    if mode is not None and mode not in ("render", "arrange"):
+        raise InvalidRequest("midi_mode", f"must be \"render\" or \"arrange\", got {mode!r}")
+    value = params.get("sheet_music")
+    if value is not None and not isinstance(value, bool):
+        raise InvalidRequest("sheet_music", f"must be true or false, got {value!r}")
+
+
 class ComposerEngine(Engine):
     """Composes, renders and masters a track per request; returns its MIDI and per-instrument stems beside it.
 
@@ -171,10 +251,44 @@ class ComposerEngine(Engine):
         _validate_chords(params)
         _validate_time_signature(params)
         _validate_instruments(params)
+        _validate_sections(params)
+        _validate_edits(params)
+        if params.get("midi") is not None:
+            self._midi_piece(request)
+
+    def _midi_piece(self, request: GenerationRequest) -> Any:
+        """The request's MIDI file read (:mod:`.midi_in`); its faults answer 400 naming ``midi``."""
+        from .midi_in import MidiError
+
+        data = request.read_file("midi")
+        if data is None:
+            raise InvalidRequest("midi", "the MIDI file did not reach the engine")
+        try:
+            return _read_midi(data)
+        except MidiError as exc:
+            raise InvalidRequest("midi", str(exc)) from None
 
     def audio_seconds(self, request: GenerationRequest) -> float:
-        """The length the composer will make: the client's duration, else one written in the prompt ("two
-        minutes"), else the style's usual length; within the engine's limits."""
+        """The seconds of new music the composer will make (what a request is charged for): the client's duration,
+        else one written in the prompt ("two minutes"), else the style's usual length, within the engine's
+        limits; a section plan's length; an extension's added seconds; a repaint's span; a remix as long as its
+        source; a MIDI file's length."""
+        params = request.params or {}
+        if params.get("extend") is not None:
+            return float(params["extend"].get("seconds", 30))
+        if params.get("repaint") is not None:
+            span = params["repaint"]
+            length = float((params.get("source") or {}).get("audio_seconds") or span["end"])
+            return max(min(float(span["end"]), length) - float(span["start"]), 0.0)
+        if params.get("remix") is not None:
+            return float((params.get("source") or {}).get("audio_seconds") or self._brief(request).duration)
+        if params.get("midi") is not None:
+            return self._midi_piece(request).seconds + 2.0
+        if params.get("sections") is not None:
+            from .given import requested_sections
+            from .variation import settle
+
+            return requested_sections(list(params["sections"]), settle(self._brief(request), request.seed))[0].duration
         return self._brief(request).duration
 
     def describe(self) -> dict[str, Any]:
@@ -231,18 +345,122 @@ class ComposerEngine(Engine):
         duration = min(max(brief.duration, self.min_duration), self.max_duration)
         return brief if duration == brief.duration else dataclasses.replace(brief, duration=duration)
 
-    def _generate_one(self, request: GenerationRequest, report: Callable[[float], None]) -> GenerationResult:
-        from .plan import plan
+    def _source(self, request: GenerationRequest, name: str) -> Any:
+        """The score an edit starts from (``score.json`` of the source generation)."""
+        from .score_io import ScoreFileError, load_score
+
+        data = request.read_file("score")
+        if data is None:
+            raise EngineError(f"{name}: the source generation's score is not available")
+        try:
+            return load_score(data)
+        except ScoreFileError as exc:
+            raise EngineError(f"{name}: the source generation's score cannot be read: {exc}") from None
+
+    def _source_audio(self, request: GenerationRequest, name: str, sample_rate: int) -> Any:
+        import io
+
+        import numpy as np
+        import soundfile
+
+        data = request.read_file("audio")
+        if data is None:
+            raise EngineError(f"{name}: the source generation's audio is not available")
+        audio, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+        if rate != sample_rate:
+            raise EngineError(f"{name}: the source generation's audio is at {rate} Hz, not {sample_rate} Hz")
+        return audio if audio.shape[1] == 2 else np.repeat(audio[:, :1], 2, axis=1)
+
+    def _composition(self, request: GenerationRequest) -> "_Composition":
+        """What to render for ``request``: the score, and for an edit of a finished track, where the source's
+        audio is kept and the gains its master used."""
+        from . import edits
         from .compose import compose
-        from .master import master
-        from .midi import score_to_midi
-        from .render import render
-        from .stems import stem_gain
-        from .theory import pitch_class_name
+        from .given import Given, requested_sections
+        from .interpret import interpret
         from .variation import settle
 
-        brief = settle(self._brief(request), request.seed)  # the seed's key and tempo, so the brief reported is the one played
-        score = compose(brief, request.seed)
+        params = request.params or {}
+        brief = settle(self._brief(request), request.seed)
+        if params.get("extend") is not None:
+            stored = self._source(request, "extend")
+            brief, given, finish = edits.extend(stored, float(params["extend"].get("seconds", 30)))
+            score, cut = finish(compose(brief, stored.seed, given))
+            return _Composition(score, brief, cut, stored.mastering, self._source_audio(request, "extend",
+                                                                                        stored.sample_rate),
+                                {"operation": "extend", "generation_id": params["extend"]["generation_id"],
+                                 "seam": round(cut.keep_until, 6), "crossfade": round(cut.crossfade, 6)},
+                                stored.seed)
+        if params.get("repaint") is not None:
+            span = params["repaint"]
+            stored = self._source(request, "repaint")
+            if span.get("prompt"):
+                fresh = settle(interpret(span["prompt"], request.negative_prompt), request.seed)
+            else:
+                fresh = stored.brief
+            seed = _derived_seed(request.seed, stored.seed, "repaint")
+            length = stored.score.duration_seconds
+            if float(span["start"]) >= length:
+                raise InvalidRequest("repaint.start", f"must be inside the source's {length:.2f} s")
+            brief, given, finish = edits.repaint(stored, float(span["start"]), min(float(span["end"]), length),
+                                                 fresh)
+            score, cut = finish(compose(brief, seed, given))
+            return _Composition(score, stored.brief, cut, stored.mastering, self._source_audio(request, "repaint",
+                                                                                        stored.sample_rate),
+                                {"operation": "repaint", "generation_id": span["generation_id"],
+                                 "start": round(cut.keep_until - cut.crossfade, 6),
+                                 "end": round(cut.resume_at if cut.resume_at is not None else length, 6)},
+                                stored.seed)
+        if params.get("remix") is not None:
+            stored = self._source(request, "remix")
+            source = stored.score
+            changes: dict[str, Any] = {}
+            if not {"bpm", "tempo"} & brief.explicit:
+                changes["bpm"] = source.tempo[0].bpm
+            if "key" not in brief.explicit:
+                changes["tonic"] = source.key_tonic
+            brief, given = edits.remix_given(stored, dataclasses.replace(brief, **changes))
+            return _Composition(compose(brief, request.seed, given), brief, None, None, None,
+                                {"operation": "remix", "generation_id": params["remix"]["generation_id"]},
+                                request.seed)
+        if params.get("midi") is not None:
+            piece = self._midi_piece(request)
+            if params.get("midi_mode", "render") == "arrange":
+                brief, given = edits.midi_given(piece, brief)
+                return _Composition(compose(brief, request.seed, given), brief, None, None, None,
+                                    {"operation": "arrange"}, request.seed)
+            from .perform import perform
+
+            score = edits.midi_score(piece, brief)
+            feel = dataclasses.replace(self._style(brief), swing=0.5)  # the file's rhythm is as written
+            rng = random.Random(request.seed)
+            return _Composition(perform(score, feel, rng), brief, None, None, None, {"operation": "render"},
+                                request.seed)
+        if params.get("sections") is not None:
+            brief, specs = requested_sections(list(params["sections"]), brief)
+            return _Composition(compose(brief, request.seed, Given(sections=specs)), brief, None, None, None, None,
+                                request.seed)
+        return _Composition(compose(brief, request.seed), brief, None, None, None, None, request.seed)
+
+    @staticmethod
+    def _style(brief: Any) -> Any:
+        from .styles import DEFAULT_STYLE, STYLES
+
+        return STYLES.get(brief.style) or STYLES[DEFAULT_STYLE]
+
+    def _generate_one(self, request: GenerationRequest, report: Callable[[float], None]) -> GenerationResult:
+        from .edits import splice
+        from .loudness import integrated_loudness, true_peak_db
+        from .master import master
+        from .midi import score_to_midi
+        from .plan import plan
+        from .render import render
+        from .score_io import Mastering, StoredScore, dump_score
+        from .stems import stem_gain
+        from .theory import pitch_class_name
+
+        made = self._composition(request)
+        score, brief = made.score, made.brief
         report(0.1)
 
         params = request.params or {}
@@ -260,8 +478,17 @@ class ComposerEngine(Engine):
             seed=request.seed,
             in_place=True,  # the mix is ours: mastering it where it lies saves a copy of the track
             fade_out=score.fade_out,
+            gains=(made.mastering.pre_db, made.mastering.gain_db) if made.mastering else None,
         )
-        extras = [Extra(name="score.mid", data=score_to_midi(score, rendering.settings), content_type="audio/midi")]
+        audio, lufs, peak = mastered.audio, mastered.lufs, mastered.true_peak_db
+        if made.splice is not None:  # an edit: the source's own samples wherever the edit did not reach
+            audio = splice(made.source_audio, audio, rendering.sample_rate, made.splice)
+            lufs, peak = integrated_loudness(audio, rendering.sample_rate), true_peak_db(audio)
+        stored = StoredScore(score, brief, made.seed, Mastering(*mastered.gains), rendering.sample_rate)
+        extras = [Extra(name="score.mid", data=score_to_midi(score, rendering.settings), content_type="audio/midi"),
+                  Extra(name="score.json", data=dump_score(stored), content_type="application/json")]
+        if params.get("sheet_music", True):
+            extras += self._sheet_music(score)
         # the stems sum to the mix as it entered the dynamics, at the master's loudness (or one common gain a little
         # under it, where a stem alone would pass -1 dBFS), as 16-bit audio
         gain = stem_gain(rendering.stems.values(), 10 ** (mastered.gain_db / 20))
@@ -277,7 +504,7 @@ class ComposerEngine(Engine):
             "key": f"{pitch_class_name(score.key_tonic)} {score.key_mode}",
             "metre": f"{score.time_signature[0]}/{score.time_signature[1]}",
             "seed": request.seed,
-            "duration": round(mastered.audio.shape[0] / rendering.sample_rate, 3),
+            "duration": round(audio.shape[0] / rendering.sample_rate, 3),
             "tracks": [{"name": t.name, "role": t.role, "program": t.program, "drums": t.is_drums,
                         "instrument": t.instrument, "named": t.named, "featured": t.featured} for t in score.tracks],
             "sections": [{"name": s.name, "start": s.start, "length": s.length} for s in score.sections],
@@ -286,7 +513,47 @@ class ComposerEngine(Engine):
                        for c in score.chords],
             "fade_out": score.fade_out,
             "stem_gain_db": round(20 * math.log10(gain) - mastered.gain_db, 2) if gain > 0 else None,
-            "lufs": round(mastered.lufs, 2) if math.isfinite(mastered.lufs) else None,
-            "true_peak_db": round(mastered.true_peak_db, 2) if math.isfinite(mastered.true_peak_db) else None,
+            "lufs": round(lufs, 2) if math.isfinite(lufs) else None,
+            "true_peak_db": round(peak, 2) if math.isfinite(peak) else None,
         }
-        return GenerationResult(audio=mastered.audio, sample_rate=rendering.sample_rate, extras=extras, info=info)
+        if made.edit is not None:
+            info["edit"] = made.edit
+        return GenerationResult(audio=audio, sample_rate=rendering.sample_rate, extras=extras, info=info)
+
+    @staticmethod
+    def _sheet_music(score: Any) -> list[Extra]:
+        """The lead sheet and the full score as MusicXML and engraved SVG pages (:mod:`.notation`)."""
+        from .notation import sheet_music
+
+        return [Extra(name=name, data=data, content_type=content_type)
+                for name, content_type, data in sheet_music(score)]
+
+
+@functools.lru_cache(maxsize=2)
+def _read_midi(data: bytes) -> Any:
+    """A MIDI file read once for validation, pricing and generation alike (reading a large one takes seconds)."""
+    from .midi_in import read_midi
+
+    return read_midi(data)
+
+
+def _derived_seed(seed: int, source_seed: int, purpose: str) -> int:
+    """A seed for new material that never repeats the source's own choices, even when a client resends its seed."""
+    import hashlib
+
+    digest = hashlib.blake2b(f"{seed}|{source_seed}|{purpose}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big")
+
+
+@dataclasses.dataclass
+class _Composition:
+    """What :meth:`ComposerEngine._composition` decided: the score to render and, for an edit, the source."""
+
+    score: Any  #: a .score.Score
+    brief: Any  #: the .brief.Brief it was composed from
+    splice: Any  #: a .edits.Splice: where the source's audio stays (None: the render is the track)
+    mastering: Any  #: a .score_io.Mastering: the source's master gains (None: measure this render's loudness)
+    source_audio: Any  #: the source's track (float32 (frames, 2)) when ``splice`` is set
+    edit: dict[str, Any] | None  #: what the answer's ``edit`` reports
+    #: The seed its motifs come from (an extension or a repaint keeps the source's), what a later edit reuses.
+    seed: int = 0

@@ -24,6 +24,7 @@ from .bass import bass_bar
 from .brief import Brief
 from .drums import DrumBar, drum_part, hand_part
 from .form import SectionPlan, fit_bars, plan_form
+from .given import Given, given_harmony, section_plans
 from .harmony import BarHarmony, chord_spans, plan_harmony, progression_bars, requested_harmony
 from .melody import write_counter, write_melody
 from .parts import fx_part, pitched_percussion
@@ -291,7 +292,7 @@ WRITERS: dict[str, Writer] = {
 
 
 # --- the piece --------------------------------------------------------------------------------------------------
-def _plan(brief: Brief, seed: int) -> Piece:
+def _plan(brief: Brief, seed: int, given: Given) -> Piece:
     style = STYLES.get(brief.style) or STYLES[DEFAULT_STYLE]
     key = brief.key
     bar_beats = brief.beats_per_bar
@@ -301,6 +302,8 @@ def _plan(brief: Brief, seed: int) -> Piece:
     tail = 0.0 if loop else min(2.0, max(0.6, duration * 0.1))
     bar_seconds = bar_beats * 60.0 / bpm
     total_bars = fit_bars(style.form, max(1, int(round((duration - tail) / bar_seconds))), loop)
+    if given.sections:
+        total_bars = sum(s.bars for s in given.sections)
     if loop and "bpm" not in brief.explicit:
         bpm = total_bars * bar_beats * 60.0 / duration
     phrase_bars = progression_bars(style, key)
@@ -312,13 +315,35 @@ def _plan(brief: Brief, seed: int) -> Piece:
     arc = "build" if "build" in brief.hints else "flat" if "flat" in brief.hints else "arc"
     piece = Piece(brief, style, seed, bar_beats, compound, bpm, phrase_bars, [], [], [])
     piece.parts = choose_ensemble(brief, style, piece.rng("ensemble"))
-    piece.sections = plan_form(total_bars, phrase_bars, loop, arc, piece.rng("form"), style.form)
-    if brief.chords:  # the request's progression, played as written
+    if given.sections:  # the request's plan, bar for bar
+        piece.sections = section_plans(given.sections)
+    else:
+        piece.sections = plan_form(total_bars, phrase_bars, loop, arc, piece.rng("form"), style.form)
+    if given.chords:  # harmony kept from elsewhere (a remix's source, a MIDI file), change for change
+        piece.harmony = given_harmony(piece.sections, given.chords, key, bar_beats)
+    elif brief.chords:  # the request's progression, played as written
         piece.harmony = requested_harmony(piece.sections, brief.chords, key, brief.bars_per_chord)
     else:
         piece.harmony = plan_harmony(piece.sections, style, key, loop, piece.rng("harmony"), bar_beats)
     piece.section_of_bar = [s for s in piece.sections for _ in range(s.bars)]
+    if given.tune:
+        piece._tune = _fitted_tune(given.tune, piece.parts)
     return piece
+
+
+def _fitted_tune(tune: tuple[Event, ...], parts: list[Part]) -> list[Event]:
+    """A given tune moved by whole octaves to sit best in the range of the part that plays it (a remix's tenor
+    sax takes a piano's tune an octave down, whole, rather than folding its high notes one by one)."""
+    player = next((p for p in parts if p.role == "melody"), None)
+    if player is None:
+        return list(tune)
+    low, high = player.instrument.low, player.instrument.high
+
+    def outside(shift: int) -> int:
+        return sum(1 for _, _, pitch, _ in tune if not low <= pitch + shift <= high)
+
+    shift = min((12 * k for k in range(-3, 4)), key=lambda s: (outside(s), abs(s)))
+    return [(t, d, p + shift, a) for t, d, p, a in tune]
 
 
 def _finish(part: Part, events: list[Event], piece: Piece) -> Track:
@@ -391,11 +416,30 @@ def _key_changes(piece: Piece) -> list[KeyChange]:
     return changes
 
 
-def compose(brief: Brief, seed: int) -> Score:
-    """The score for ``brief``; the same ``(brief, seed)`` always gives the same score."""
+def _section_players(tracks: list[Track], piece: Piece, given: Given) -> None:
+    """A planned section that names its instruments plays only those (or, naming none of the ensemble, all but
+    what it excludes); one without drums leaves the kit and hand percussion out."""
+    for spec, section in zip(given.sections, piece.sections):
+        if spec.instruments is None and spec.drums:
+            continue
+        start, end = section.start_bar * piece.bar_beats, (section.start_bar + section.bars) * piece.bar_beats
+        named = {t.instrument for t in tracks} & (spec.instruments or frozenset())
+        for track in tracks:
+            percussive = track.is_drums or track.role in ("drums", "hand")
+            silent = (percussive and not spec.drums) or (bool(named) and not percussive and
+                                                         track.instrument not in named)
+            if silent:
+                track.notes = [n for n in track.notes if not start - 1e-6 <= n.start < end - 1e-6]
+
+
+def compose(brief: Brief, seed: int, given: Given | None = None) -> Score:
+    """The score for ``brief``; the same ``(brief, seed, given)`` always gives the same score. ``given`` fixes
+    the section plan, the harmony or the tune instead of composing them."""
     brief = settle(brief, seed)
-    piece = _plan(brief, seed)
+    given = given or Given()
+    piece = _plan(brief, seed, given)
     tracks = [_finish(part, WRITERS[part.role](part, piece), piece) for part in piece.parts]
+    _section_players(tracks, piece, given)
     tracks = [t for t in tracks if t.notes or t.named]  # a part the form never called on is not a silent stem
     _silence_before_drops(tracks, piece)
     bar_beats = piece.bar_beats

@@ -63,6 +63,9 @@ class Mastered:
     lufs: float  #: integrated loudness of the result (−inf for silence)
     true_peak_db: float  #: 4× oversampled peak of the result in dBTP
     limited_db: float  #: deepest gain reduction the limiter applied (≤ 0)
+    #: The two gains themselves (``gain_db`` is their sum): what :func:`master`'s ``gains`` takes to master
+    #: another render of the same piece (an extension) exactly as this one.
+    gains: tuple[float, float] = (0.0, 0.0)
 
 
 def _limiter_curve_db(need_db: np.ndarray, sample_rate: int, *, wrap: bool) -> np.ndarray:
@@ -265,6 +268,20 @@ def _soft_clip(audio: np.ndarray, level: float) -> np.ndarray:
     return out
 
 
+def _fixed_level(shaped: np.ndarray, gain_db: float, sample_rate: int, loop: bool,
+                 fade: tuple[int, int] | None) -> tuple[float, float, float]:
+    """:func:`_level` at a gain found before (another render of the same piece): the limiter and the soft clipper
+    act as they did there, so the bars both renders share come out the same."""
+    limiter = _Limiter(shaped, sample_rate, gain_db + _HEADROOM_DB, wrap=loop)
+    curve = limiter.curve_db(gain_db)
+    if float(curve.min()) < -_LIMITER_RANGE_DB:
+        level = 10 ** (_LIMITER_CEILING_DB / 20) * 10 ** ((_LIMITER_RANGE_DB - gain_db) / 20)
+        limiter = _Limiter(_soft_clip(shaped, level), sample_rate, gain_db + _HEADROOM_DB, wrap=loop)
+        curve = limiter.curve_db(gain_db)
+    measured = limiter.apply(gain_db, curve, fade=fade, out=shaped)
+    return gain_db, float(curve.min()), measured
+
+
 def _level(shaped: np.ndarray, lufs: float, sample_rate: int, loop: bool,
            fade: tuple[int, int] | None) -> tuple[float, float, float]:
     """Gain ``shaped`` to the target loudness under the true-peak ceiling, in place: (gain dB, deepest GR dB,
@@ -326,11 +343,13 @@ def master(
     seed: int = 0,
     in_place: bool = False,
     fade_out: bool = False,
+    gains: tuple[float, float] | None = None,
 ) -> Mastered:
     """Master ``audio`` (float (frames, 2)) to −14 LUFS and ≤ −1 dBTP.
 
     ``has_reverb`` says whether the render already placed the music in a room; ``seed`` drives the vinyl noise;
-    ``fade_out`` fades the end (otherwise it ends as it was rendered).
+    ``fade_out`` fades the end (otherwise it ends as it was rendered). ``gains`` (a :attr:`Mastered.gains`)
+    masters at the gains of an earlier master of the same piece instead of measuring this audio's loudness.
     With ``in_place`` a writable C-contiguous float32 ``audio`` becomes the result (saving a copy of the track).
     """
     audio = np.asarray(audio)
@@ -349,7 +368,7 @@ def master(
     if frames == 0 or energy == 0.0:
         return Mastered(audio, 0.0, -math.inf, -math.inf, 0.0)
     rms = math.sqrt(energy / audio.size)
-    pre_db = -20.0 - 20 * math.log10(max(rms, 1e-9))
+    pre_db = -20.0 - 20 * math.log10(max(rms, 1e-9)) if gains is None else gains[0]
     _colour_and_dynamics(audio, sample_rate, 10 ** (pre_db / 20), production, not has_reverb, seed, loop)
     shaped = audio
 
@@ -358,7 +377,11 @@ def master(
         mean_square = sum(float(np.square(shaped[s : s + _CHUNK], dtype=np.float64).sum())
                           for s in range(0, frames, _CHUNK)) / shaped.size
         lufs = 10 * math.log10(max(mean_square, 1e-18))
-    gain_db, limited_db, measured = _level(shaped, lufs, sample_rate, loop, _ends(frames, sample_rate, loop, fade_out))
+    ends = _ends(frames, sample_rate, loop, fade_out)
+    if gains is None:
+        gain_db, limited_db, measured = _level(shaped, lufs, sample_rate, loop, ends)
+    else:
+        gain_db, limited_db, measured = _fixed_level(shaped, gains[1], sample_rate, loop, ends)
     out = shaped
     peak_db = true_peak_db(out, wrap=loop)
     ceiling_db = _LIMITER_CEILING_DB + 0.1
@@ -374,4 +397,5 @@ def master(
         lufs=measured,
         true_peak_db=peak_db,
         limited_db=limited_db,
+        gains=(pre_db, gain_db),
     )

@@ -131,6 +131,9 @@ def _conductor(score: Score) -> bytes:
         bpm = min(max(change.bpm, 4.0), 1000.0)
         micros = int(round(60_000_000 / bpm))
         events.append((_ticks(change.beat), _META + 3, i, _meta(0x51, micros.to_bytes(3, "big"))))
+    for i, section in enumerate(score.sections):  # markers: a DAW shows the form, an edit can find it
+        name = section.name.encode("utf-8", "replace")[:127]
+        events.append((_ticks(section.start), _META + 4, i, _meta(0x06, name)))
     return _chunk(events, _ticks(score.length_beats))
 
 
