@@ -133,7 +133,9 @@ def create_app(
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_docs(app)
-    install_openapi(app, settings.served_ids())
+    composer_ids = [served for served in settings.served_ids()
+                    if (model := settings.resolve_model(served)) is not None and model.engine == "composer"]
+    install_openapi(app, settings.served_ids(), composer_ids)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics)
     return app
 

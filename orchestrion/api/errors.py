@@ -130,6 +130,12 @@ class PayloadTooLarge(ApiError):
     status_code = 413
 
 
+class UnsupportedMediaType(ApiError):
+    """A file in the request is not in the format its field names."""
+
+    status_code = 415
+
+
 class RangeNotSatisfiable(ApiError):
     """The requested range lies outside the file."""
 

@@ -28,13 +28,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from ..engines import EngineError, EngineUnavailable, InvalidRequest
+from ..engines import EngineError, EngineUnavailable, InvalidRequest, OverLimit, UnsupportedInput
 from ..jobs.models import WEBHOOK_EVENTS, ApiKey, Job, NewJob
 from ..logs import log_event
 from ..webhooks.addresses import AddressNotAllowed, check_webhook_url
 from ..workers.messages import redact
 from .context import ApiContext, api_context, json_response
-from .errors import BadRequest, NotFound, ServiceUnavailable, validation_message
+from .errors import (
+    BadRequest,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+    validation_message,
+)
 from .middleware import REQUEST_ID_SCOPE
 from .presenting import present
 from .schemas import (
@@ -85,7 +92,7 @@ async def authenticated_key(request: Request) -> ApiKey:
     "/v2/generate/audio",
     summary="Create a generation",
     response_model=GenerationCreated | GenerationOut,
-    responses=error_responses(400, 401, 403, 409, 413, 429, 503),
+    responses=error_responses(400, 401, 403, 404, 409, 410, 413, 415, 429, 503),
     openapi_extra={
         "security": BEARER_SECURITY,
         "parameters": _HEADER_PARAMETERS,
@@ -269,6 +276,10 @@ def _validate_with_engine(ctx: ApiContext, model: Any, sent_model: str, params: 
             request = dataclasses.replace(request, files=files)
         engine.validate(request)
         return engine.audio_seconds(request)
+    except UnsupportedInput as exc:
+        raise UnsupportedMediaType(str(exc)) from None
+    except OverLimit as exc:
+        raise PayloadTooLarge(str(exc)) from None
     except InvalidRequest as exc:
         raise BadRequest(str(exc)) from None
     except EngineUnavailable as exc:

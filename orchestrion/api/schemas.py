@@ -141,7 +141,9 @@ class RepaintIn(BaseModel):
 
     generation_id: _GENERATION_ID
     start: Annotated[float, Field(strict=True, ge=0, description="Seconds into the source.")]
-    end: Annotated[float, Field(strict=True, gt=0, description="Seconds into the source, after start.")]
+    end: Annotated[float, Field(strict=True, gt=0, description="Seconds into the source, after start (a span "
+                                                               "that ends before it starts answers 400, once the "
+                                                               "source is found).")]
     prompt: Annotated[
         Annotated[str, Field(strict=True, min_length=1, max_length=2000,
                              json_schema_extra={"pattern": NOT_BLANK_PATTERN})] | None,
@@ -154,12 +156,6 @@ class RepaintIn(BaseModel):
     def _prompt_has_words(cls, value: str | None) -> str | None:
         return _prompt_is_not_blank(value)
 
-    @model_validator(mode="after")
-    def _end_after_start(self) -> "RepaintIn":
-        if self.end <= self.start:
-            raise ValueError(f"end must be after start ({self.start:g} s)")
-        return self
-
 
 class RemixIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -169,15 +165,13 @@ class RemixIn(BaseModel):
 
 #: Base64 of a MIDI file of at most 1 MiB (4 characters per 3 bytes, padding included).
 MIDI_BASE64_MAX = 4 * ((1 << 20) + 2) // 3
-MIDI_BASE64_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
+MIDI_BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
 
 class GenerateAudioRequest(BaseModel):
     """Body of ``POST /v2/generate/audio``: the hosted API's fields plus the optional musical parameters."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={
-        "anyOf": [{"required": ["prompt"]}, {"required": ["extend"]}, {"required": ["repaint"]},
-                  {"required": ["remix"]}]})
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     model: Annotated[str, Field(strict=True, min_length=1, max_length=200, description="A served model id or alias (see /v1/models).")]
     prompt: Annotated[

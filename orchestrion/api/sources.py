@@ -90,8 +90,11 @@ async def _edit_source(ctx: ApiContext, key: ApiKey, payload: GenerateAudioReque
             raise Gone(f"{where}: the files of generation {generation_id!r} were deleted")
     length = float(source.info.get("duration") or source.audio_seconds or 0.0)
     params[edit] = body.model_dump(exclude_none=True)
-    if edit == "repaint" and length and body.start >= length:
-        raise BadRequest(f"repaint.start: must be inside the source's {length:g} s, got {body.start:g}")
+    if edit == "repaint":
+        if body.end <= body.start:
+            raise BadRequest(f"repaint.end: must be after start ({body.start:g} s), got {body.end:g}")
+        if length and body.start >= length:
+            raise BadRequest(f"repaint.start: must be inside the source's {length:g} s, got {body.start:g}")
     params["source"] = {"generation_id": generation_id, "audio_seconds": length}
     params["inputs"] = {"score": score.key, **({"audio": audio.key} if edit != "remix" else {})}
     if payload.prompt is None:

@@ -15,7 +15,9 @@ from .base import (
     GenerationRequest,
     GenerationResult,
     InvalidRequest,
+    OverLimit,
     ProgressCallback,
+    UnsupportedInput,
 )
 from .registry import available_engines, create_engine, engine_class, register_engine
 from .request import request_for, sample_count
@@ -31,6 +33,7 @@ __all__ = [
     "GenerationRequest",
     "GenerationResult",
     "InvalidRequest",
+    "OverLimit",
     "ProgressCallback",
     "available_engines",
     "create_engine",
@@ -38,4 +41,5 @@ __all__ = [
     "register_engine",
     "request_for",
     "sample_count",
+    "UnsupportedInput",
 ]

@@ -63,6 +63,20 @@ class InvalidRequest(EngineError):
         self.field = field
 
 
+class UnsupportedInput(InvalidRequest):
+    """A file the request brings is not in a format the engine reads (a ``midi`` that is no MIDI file): the
+    schema can name the format, not check it. The API answers 415."""
+
+    name = "unsupported_input"
+
+
+class OverLimit(InvalidRequest):
+    """A request the schema admits asks for more than the engine makes (a section plan longer than its limit).
+    The API answers 413."""
+
+    name = "over_limit"
+
+
 class EngineUnavailable(EngineError):
     """The engine cannot run here: an optional install or its weights are missing."""
 

@@ -21,9 +21,10 @@ from tests.unit.api.helpers import ERROR_KEYS, make_key, make_settings
 
 #: Answers a schema-valid request (sent with the key) may get: success, or a documented refusal that is not about
 #: the request's form (no such generation or file, a file link whose signature does not check out, an
-#: Idempotency-Key reused, a limit, not ready, a synchronous wait that timed out). Never 400: what the schema admits,
-#: the server must admit; never 401: the key is valid.
-POSITIVE_STATUSES = ["2xx", "403", "404", "409", "410", "413", "416", "429", "503", "504"]
+#: Idempotency-Key reused, a limit, not ready, a synchronous wait that timed out), or 415 for a `midi` whose bytes
+#: are no MIDI file (a schema names a file's format, it cannot check one). Never 400: what the schema admits, the
+#: server must admit; never 401: the key is valid.
+POSITIVE_STATUSES = ["2xx", "403", "404", "409", "410", "413", "415", "416", "429", "503", "504"]
 #: Answers a request the schema calls invalid may get: a refusal, never a success and never a 5xx.
 NEGATIVE_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "416", "429"]
 

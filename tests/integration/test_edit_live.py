@@ -270,8 +270,14 @@ def test_edit_errors_name_their_field(live_server: ServerProcess, source: dict[s
     assert late.status_code == 400 and "repaint.start" in late.json()["message"]
     garbage = _post(live_server, {"model": COMPOSER, "prompt": "x", "midi": base64.b64encode(b"hello there").decode()},
                     wait=False)
-    assert garbage.status_code == 400 and "midi:" in garbage.json()["message"]
+    assert garbage.status_code == 415 and "midi:" in garbage.json()["message"]
     tone = _post(live_server, {"model": "test/tone", "prompt": "x", "chords": "Am F C G"}, wait=False)
     assert tone.status_code == 400 and "chords" in tone.json()["message"]
+    too_long = _post(live_server, {"model": COMPOSER, "prompt": "x", "sections": [
+        {"name": "verse", "seconds": 200}, {"name": "chorus", "seconds": 200}]}, wait=False)
+    assert too_long.status_code == 413 and "sections: the plan lasts" in too_long.json()["message"]
+    backwards = _post(live_server, {"model": COMPOSER, "repaint": {"generation_id": source["id"], "start": 8,
+                                                                    "end": 2}}, wait=False)
+    assert backwards.status_code == 400 and "repaint.end" in backwards.json()["message"]
     no_prompt = _post(live_server, {"model": COMPOSER}, wait=False)
     assert no_prompt.status_code == 400 and "prompt" in no_prompt.json()["message"]

@@ -68,3 +68,46 @@ def test_every_extension_setting_is_a_setting_and_documented() -> None:
     for name in EXTENSION_SETTINGS:
         assert name in _FIELD_TYPES, name
         assert f"`{name}`" in table, f"{name} is missing from the README's configuration table"
+
+
+def _tune(path: str) -> None:
+    """A short MIDI tune (what the README's `--midi-in tune.mid` line reads)."""
+    import mido
+
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(100)),
+                            mido.MetaMessage("track_name", name="melody")])
+    for pitch in [67, 69, 71, 72, 74, 72, 71, 69] * 2:
+        track += [mido.Message("note_on", note=pitch, velocity=90, time=0),
+                  mido.Message("note_off", note=pitch, velocity=0, time=480)]
+    midi.tracks.append(track)
+    midi.save(path)
+
+
+def test_editing_examples_work_as_written(live_server: ServerProcess, tmp_path) -> None:
+    section = "Sections, extend, repaint, remix, MIDI in and sheet music"
+    (plan,) = blocks("json", section)
+    (tmp_path / "plan.json").write_text(plan)
+    _tune(str(tmp_path / "tune.mid"))
+    (lines,) = blocks("sh", section)
+    done = subprocess.run(["bash", "-ec", lines], cwd=tmp_path, env=readme_env(live_server), capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    song = json.loads((tmp_path / "song.json").read_text())
+    assert [s["name"] for s in song["plan"]["sections"]] == ["intro", "verse", "chorus", "outro"]
+    import soundfile
+
+    length = soundfile.info(str(tmp_path / "song.wav")).duration
+    assert abs(soundfile.info(str(tmp_path / "longer.wav")).duration - (length + 20)) < 0.1
+    assert abs(soundfile.info(str(tmp_path / "repainted.wav")).duration - length) < 0.01
+    for name in ("bossa.wav", "quartet.wav"):
+        assert soundfile.info(str(tmp_path / name)).samplerate == 48000
+    assert sorted(p.name for p in (tmp_path / "sheet").iterdir() if p.suffix == ".musicxml") == \
+        ["lead_sheet.musicxml", "score.musicxml"]
+
+    (sdk,) = blocks("python", section)
+    ran = subprocess.run([sys.executable, "-c", sdk], cwd=tmp_path, env=readme_env(live_server), capture_output=True,
+                         text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    assert [line.split()[2] for line in ran.stdout.splitlines()] == ["intro", "verse", "chorus"]
+    assert (tmp_path / "bossa-lead-sheet.musicxml").read_bytes().lstrip().startswith(b"<?xml")

@@ -28,7 +28,9 @@ from ..base import (
     GenerationRequest,
     GenerationResult,
     InvalidRequest,
+    OverLimit,
     ProgressCallback,
+    UnsupportedInput,
 )
 
 __all__ = ["ComposerEngine"]
@@ -115,6 +117,8 @@ def _validate_instruments(params: Mapping[str, Any]) -> None:
 EDITS = ("extend", "repaint", "remix")
 _SOURCES = EDITS + ("midi",)
 _SECTION_KEYS = {"name", "seconds", "bars", "prompt", "energy"}
+#: The longest track an extension may make (an extension of an extension ... grows by its seconds each time).
+MAX_EXTENDED_SECONDS = 600.0
 MAX_SECTIONS = 32
 
 
@@ -154,7 +158,7 @@ def _validate_edits(params: Mapping[str, Any]) -> None:
     if len(given) > 1:
         raise InvalidRequest(given[1], f"send at most one of {', '.join(_SOURCES)}; this request sends "
                                        f"{' and '.join(given)}")
-    if given and given[0] != "remix" and params.get("sections") is not None:
+    if given and params.get("sections") is not None:
         raise InvalidRequest("sections", f"a section plan cannot be combined with {given[0]}")
     for name in EDITS:
         edit = params.get(name)
@@ -255,6 +259,17 @@ class ComposerEngine(Engine):
         _validate_edits(params)
         if params.get("midi") is not None:
             self._midi_piece(request)
+        if params.get("sections") is not None:
+            length = self.audio_seconds(request)
+            if length > self.max_duration:
+                raise OverLimit("sections", f"the plan lasts {length:.0f} s; the composer makes at most "
+                                            f"{self.max_duration:g} s")
+        if params.get("extend") is not None:
+            total = float((params.get("source") or {}).get("audio_seconds") or 0) + float(
+                params["extend"].get("seconds", 30))
+            if total > MAX_EXTENDED_SECONDS:
+                raise OverLimit("extend.seconds", f"the extended track would last {total:.0f} s; at most "
+                                                  f"{MAX_EXTENDED_SECONDS:g} s")
 
     def _midi_piece(self, request: GenerationRequest) -> Any:
         """The request's MIDI file read (:mod:`.midi_in`); its faults answer 400 naming ``midi``."""
@@ -266,7 +281,7 @@ class ComposerEngine(Engine):
         try:
             return _read_midi(data)
         except MidiError as exc:
-            raise InvalidRequest("midi", str(exc)) from None
+            raise UnsupportedInput("midi", str(exc)) from None
 
     def audio_seconds(self, request: GenerationRequest) -> float:
         """The seconds of new music the composer will make (what a request is charged for): the client's duration,
