@@ -94,7 +94,10 @@ _ROLES = ("melody", "counter", "doubling", "harmony", "pad", "arp", "bass", "per
 class SectionIn(BaseModel):
     """One section of a plan (`sections`)."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # exactly one of `seconds` and `bars`, as the validator below says, in the schema too
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"anyOf": [
+        {"required": ["seconds"], "properties": {"seconds": {"type": "number"}, "bars": {"type": "null"}}},
+        {"required": ["bars"], "properties": {"bars": {"type": "integer"}, "seconds": {"type": "null"}}}]})
 
     name: Annotated[str, Field(strict=True, min_length=1, max_length=40, json_schema_extra={"pattern": NOT_BLANK_PATTERN},
                                description="intro, verse, pre-chorus, chorus, bridge, breakdown, build, drop, solo, "

@@ -95,16 +95,8 @@ def _default_output(seed: int | None, generation_id: str | None, fmt: str) -> Pa
 
 def _extra_params(duration: float | None, bpm: float | None, key: str | None, loop: bool | None,
                   fmt: str) -> dict[str, Any]:
-    params: dict[str, Any] = {"output_format": fmt}
-    if duration is not None:
-        params["duration"] = duration
-    if bpm is not None:
-        params["bpm"] = bpm
-    if key is not None:
-        params["key"] = key
-    if loop is not None:
-        params["loop"] = loop
-    return params
+    given = {"duration": duration, "bpm": bpm, "key": key, "loop": loop}
+    return {"output_format": fmt, **{name: value for name, value in given.items() if value is not None}}
 
 
 def _instrument(spec: str) -> str | dict[str, str]:
@@ -141,13 +133,8 @@ def composer_params(chords: str | None, bars_per_chord: int | None, time_signatu
     ``midi`` holds the file's bytes: the SDK base64-encodes them for a server; :func:`run_local` hands them to the
     engine as the request's file, as a worker does.
     """
-    params: dict[str, Any] = {}
-    if chords is not None:
-        params["chords"] = chords
-    if bars_per_chord is not None:
-        params["bars_per_chord"] = bars_per_chord
-    if time_signature is not None:
-        params["time_signature"] = time_signature
+    given = {"chords": chords, "bars_per_chord": bars_per_chord, "time_signature": time_signature}
+    params: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
     if instruments:
         params["instruments"] = [_instrument(spec) for spec in instruments]
     if sections is not None:

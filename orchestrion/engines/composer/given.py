@@ -127,30 +127,13 @@ def given_harmony(sections: list[SectionPlan], changes: tuple[tuple[float, Chord
 _TEMPO_FIT = 0.12
 
 
-def requested_sections(raw: list[dict], brief: Brief) -> tuple[Brief, tuple[SectionSpec, ...]]:
-    """A request's ``sections`` (validated: name, seconds or bars, prompt, energy) for ``brief`` (settled): the
-    plan in bars, and the brief as long as the plan, its tempo nudged (by at most 12 %, when the request stated
-    none) so that sections written in seconds start on bar lines where asked, and its ensemble joined by what the
-    sections' prompts name.
-
-    Seconds are laid out end to end and each boundary rounded to the nearest bar, so no error accumulates."""
-    import dataclasses
-
-    from .interpret import interpret
-
-    bar_beats = brief.beats_per_bar
-    bpm = brief.bpm
-    if all(s.get("seconds") is not None for s in raw) and not {"bpm", "tempo"} & brief.explicit:
-        total = sum(float(s["seconds"]) for s in raw)
-        bars = max(round(total * bpm / 60.0 / bar_beats), len(raw))
-        fitted = bars * bar_beats * 60.0 / total
-        if abs(fitted / bpm - 1) <= _TEMPO_FIT:
-            bpm = round(fitted, 3)
-    bar_seconds = bar_beats * 60.0 / bpm
-    specs: list[SectionSpec] = []
-    extra: list[str] = []
+def _layout(raw: list[dict], bar_seconds: float) -> tuple[list[int], float]:
+    """Each section's bars, and the largest distance (s) between a section's end and its time in the plan:
+    seconds are laid out end to end and each boundary rounded to the nearest bar, so no error accumulates."""
     elapsed = 0.0
     placed = 0
+    bars_of: list[int] = []
+    worst = 0.0
     for section in raw:
         if section.get("bars") is not None:
             bars = int(section["bars"])
@@ -159,6 +142,32 @@ def requested_sections(raw: list[dict], brief: Brief) -> tuple[Brief, tuple[Sect
             elapsed += float(section["seconds"])
             bars = max(int(round(elapsed / bar_seconds)) - placed, 1)
         placed += bars
+        bars_of.append(bars)
+        worst = max(worst, abs(placed * bar_seconds - elapsed))
+    return bars_of, worst
+
+
+def requested_sections(raw: list[dict], brief: Brief) -> tuple[Brief, tuple[SectionSpec, ...]]:
+    """A request's ``sections`` (validated: name, seconds or bars, prompt, energy) for ``brief`` (settled): the
+    plan in bars, and the brief as long as the plan, its tempo moved (by at most 12 %, when the request stated
+    none) to the one at which sections written in seconds start nearest their times, and its ensemble joined by
+    what the sections' prompts name."""
+    import dataclasses
+
+    from .interpret import interpret
+
+    bar_beats = brief.beats_per_bar
+    bpm = brief.bpm
+    if any(s.get("seconds") is not None for s in raw) and not {"bpm", "tempo"} & brief.explicit:
+        steps = int(brief.bpm * _TEMPO_FIT / 0.25)
+        candidates = [brief.bpm + 0.25 * k for k in range(-steps, steps + 1)]
+        bpm = min(candidates, key=lambda b: (round(_layout(raw, bar_beats * 60.0 / b)[1] * b / 60.0, 3),
+                                             abs(b - brief.bpm)))
+    bar_seconds = bar_beats * 60.0 / bpm
+    layout, _ = _layout(raw, bar_seconds)
+    specs: list[SectionSpec] = []
+    extra: list[str] = []
+    for section, bars in zip(raw, layout):
         energy = section.get("energy")
         instruments, drums = None, True
         prompt = section.get("prompt")
@@ -171,7 +180,7 @@ def requested_sections(raw: list[dict], brief: Brief) -> tuple[Brief, tuple[Sect
             extra += [i for i in read.instruments if i not in brief.instruments and i not in extra]
         specs.append(SectionSpec(str(section["name"]), bars, None if energy is None else float(energy),
                                  instruments, drums))
-    music = placed * bar_seconds
+    music = sum(layout) * bar_seconds
     tail = min(2.0, max(0.6, music * 0.1))
     changes: dict = {"bpm": bpm, "duration": music + tail}
     if extra and not brief.ensemble:
