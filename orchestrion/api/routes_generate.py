@@ -173,7 +173,7 @@ async def submit(
     short_name = payload.model.rsplit("/", 1)[-1]
     job_id = f"{uuid.uuid4()}:{short_name}"
     if sources.uploads:
-        await ctx.write(store_uploads, ctx, job_id, params, sources)
+        await asyncio.to_thread(store_uploads, ctx, job_id, params, sources)  # not under the store's writer
     new_job = NewJob(
         id=job_id,
         key_id=key.id,
@@ -200,11 +200,11 @@ async def submit(
         )
     except BaseException:
         if sources.uploads:  # refused (a full queue, a budget): nothing will ever read them
-            await ctx.write(ctx.storage.delete_prefix, input_prefix(job_id))
+            await asyncio.to_thread(ctx.storage.delete_prefix, input_prefix(job_id))
         raise
     replayed = job.id != new_job.id
     if replayed and sources.uploads:
-        await ctx.write(ctx.storage.delete_prefix, input_prefix(job_id))
+        await asyncio.to_thread(ctx.storage.delete_prefix, input_prefix(job_id))
     log_event(log, "job replayed" if replayed else "job queued", job_id=job.id, model=job.model, key_id=key.id,
               request_id=request.scope.get(REQUEST_ID_SCOPE))
     return job, replayed

@@ -346,6 +346,9 @@ class GenerateAudioRequest(BaseModel):
             raise ValueError(f"{edits[1]}: send at most one of extend, repaint, remix and midi")
         if self.midi_mode is not None and self.midi is None:
             raise ValueError("midi_mode: only with `midi`")
+        if self.extend is not None and (self.sample_count or 1) > 1:
+            raise ValueError("sample_count: an extension continues its source one way (the source's seed writes "
+                             "its motifs); send sample_count 1 with extend")
         if self.sections is not None and self.duration is not None:
             raise ValueError("sections: the plan sets the length; send `sections` or `duration`, not both")
         return self

@@ -9,6 +9,7 @@ Composer-only fields sent to another engine answer 400 naming the field.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ async def _edit_source(ctx: ApiContext, key: ApiKey, payload: GenerateAudioReque
         raise BadRequest(f"{where}: generation {generation_id!r} was not made by the composer (it has no score "
                          "to edit)")
     for ref in (score, audio):
-        if not await ctx.read(ctx.storage.exists, ref.key):
+        if not await asyncio.to_thread(ctx.storage.exists, ref.key):  # storage may be remote: off the loop
             raise Gone(f"{where}: the files of generation {generation_id!r} were deleted")
     length = float(source.info.get("duration") or source.audio_seconds or 0.0)
     params[edit] = body.model_dump(exclude_none=True)
@@ -95,7 +96,7 @@ async def _edit_source(ctx: ApiContext, key: ApiKey, payload: GenerateAudioReque
             raise BadRequest(f"repaint.end: must be after start ({body.start:g} s), got {body.end:g}")
         if length and body.start >= length:
             raise BadRequest(f"repaint.start: must be inside the source's {length:g} s, got {body.start:g}")
-    params["source"] = {"generation_id": generation_id, "audio_seconds": length}
+    params["source"] = {"generation_id": generation_id, "audio_seconds": length, "bpm": source.info.get("bpm")}
     params["inputs"] = {"score": score.key, **({"audio": audio.key} if edit != "remix" else {})}
     if payload.prompt is None:
         params["prompt"] = source.params.get("prompt", "")
@@ -104,7 +105,7 @@ async def _edit_source(ctx: ApiContext, key: ApiKey, payload: GenerateAudioReque
 
 
 def store_uploads(ctx: ApiContext, job_id: str, params: dict[str, Any], sources: Sources) -> None:
-    """Store the uploads under ``job_id``'s input folder and name their keys in ``params["inputs"]`` (in a
+    """Store the uploads under ``job_id``'s input folder and name their keys in ``params["inputs"]`` (call it in a
     thread: storage writes block)."""
     for name, (file_name, data, content_type) in sources.uploads.items():
         storage_key = input_key(job_id, file_name)

@@ -69,13 +69,16 @@ def _unsent(*names: str) -> dict[str, Any]:
 def request_rules(composer_ids: Sequence[str]) -> list[dict[str, Any]]:
     """What the request body's fields require of each other, as JSON Schema (``allOf`` of the body): a prompt
     unless an edit is sent; at most one of extend, repaint, remix and midi; `midi_mode` only with `midi`; a
-    section plan without `duration` or a source; composer-only fields only for composer models."""
+    section plan without `duration` or a source; one sample of an extension; composer-only fields only for
+    composer models."""
     sources = {"extend": "object", "repaint": "object", "remix": "object", "midi": "string"}
     rules: list[dict[str, Any]] = [
         {"anyOf": [_sent("prompt", "string")] + [_sent(name, "object") for name in EDITS]},
         *({"anyOf": [_unsent(a), _unsent(b)]} for a, b in itertools.combinations(sources, 2)),
         {"anyOf": [_unsent("midi_mode"), _sent("midi", "string")]},
         {"anyOf": [_unsent("sections"), _unsent("duration", *sources)]},
+        {"anyOf": [_unsent("extend"), {"properties": {"sample_count": {"anyOf": [{"type": "null"},
+                                                                                 {"maximum": 1}]}}}]},
     ]
     only_composer = _unsent(*COMPOSER_FIELDS)
     rules.append({"anyOf": [{"properties": {"model": {"enum": list(composer_ids)}}}, only_composer]}

@@ -279,5 +279,8 @@ def test_edit_errors_name_their_field(live_server: ServerProcess, source: dict[s
     backwards = _post(live_server, {"model": COMPOSER, "repaint": {"generation_id": source["id"], "start": 8,
                                                                     "end": 2}}, wait=False)
     assert backwards.status_code == 400 and "repaint.end" in backwards.json()["message"]
+    several = _post(live_server, {"model": COMPOSER, "extend": {"generation_id": source["id"]}, "sample_count": 2},
+                    wait=False)
+    assert several.status_code == 400 and "sample_count" in several.json()["message"]
     no_prompt = _post(live_server, {"model": COMPOSER}, wait=False)
     assert no_prompt.status_code == 400 and "prompt" in no_prompt.json()["message"]

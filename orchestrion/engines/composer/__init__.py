@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import math
 import random
 from typing import Any, Callable, Mapping, Sequence
@@ -34,6 +35,8 @@ from ..base import (
 )
 
 __all__ = ["ComposerEngine"]
+
+log = logging.getLogger("orchestrion.composer")
 
 _BOOL_PARAMS = ("loop", "stems")
 
@@ -270,6 +273,9 @@ class ComposerEngine(Engine):
             if total > MAX_EXTENDED_SECONDS:
                 raise OverLimit("extend.seconds", f"the extended track would last {total:.0f} s; at most "
                                                   f"{MAX_EXTENDED_SECONDS:g} s")
+        if params.get("remix") is not None and self.audio_seconds(request) > MAX_EXTENDED_SECONDS:
+            raise OverLimit("remix", f"the remix would last {self.audio_seconds(request):.0f} s; at most "
+                                     f"{MAX_EXTENDED_SECONDS:g} s")
 
     def _midi_piece(self, request: GenerationRequest) -> Any:
         """The request's MIDI file read (:mod:`.midi_in`); its faults answer 400 naming ``midi``."""
@@ -296,9 +302,17 @@ class ComposerEngine(Engine):
             length = float((params.get("source") or {}).get("audio_seconds") or span["end"])
             return max(min(float(span["end"]), length) - float(span["start"]), 0.0)
         if params.get("remix") is not None:
-            return float((params.get("source") or {}).get("audio_seconds") or self._brief(request).duration)
+            source = params.get("source") or {}
+            brief = self._brief(request)
+            length = float(source.get("audio_seconds") or brief.duration)
+            if {"bpm", "tempo"} & brief.explicit and source.get("bpm"):
+                length *= float(source["bpm"]) / brief.bpm  # the same bars at another tempo
+            return length
         if params.get("midi") is not None:
-            return self._midi_piece(request).seconds + 2.0
+            piece = self._midi_piece(request)
+            if params.get("midi_mode") == "arrange":  # arranged at the file's first tempo
+                return piece.length_beats * 60.0 / piece.tempo[0][1] + 2.0
+            return piece.seconds + 2.0
         if params.get("sections") is not None:
             from .given import requested_sections
             from .variation import settle
@@ -540,8 +554,12 @@ class ComposerEngine(Engine):
         """The lead sheet and the full score as MusicXML and engraved SVG pages (:mod:`.notation`)."""
         from .notation import sheet_music
 
-        return [Extra(name=name, data=data, content_type=content_type)
-                for name, content_type, data in sheet_music(score)]
+        try:
+            return [Extra(name=name, data=data, content_type=content_type)
+                    for name, content_type, data in sheet_music(score)]
+        except Exception:  # an optional extra: the track and its other files still go out
+            log.warning("sheet music could not be engraved", exc_info=True)
+            return []
 
 
 @functools.lru_cache(maxsize=2)

@@ -86,9 +86,8 @@ def _seam(score: Score, sample_rate: int) -> float:
     bar of a final ritardando, or the bar before a fade-out begins — on a bar line."""
     bar = _bar_beats(score)
     seam = score.length_beats
-    for section in score.sections:
-        if section_kind(section.name) == "end":
-            seam = min(seam, section.start)
+    if score.sections and section_kind(score.sections[-1].name) == "end":  # the closing bar that ends the piece
+        seam = min(seam, score.sections[-1].start)
     slowing = [t.beat for t in score.tempo[1:] if t.bpm < score.tempo[0].bpm]
     if slowing:
         seam = min(seam, slowing[0])

@@ -23,8 +23,9 @@ Event = tuple[float, float, int, float]  # absolute beat, duration, pitch, accen
 
 #: Energy of a section of each kind when its plan gives none (the form's own levels, :mod:`.form`).
 KIND_ENERGY = {"intro": 0.3, "A": 0.55, "B": 0.88, "bridge": 0.35, "build": 0.6, "outro": 0.38, "end": 0.5}
+#: Names of each kind; a name that holds words of several kinds is the first kind's ("final chorus" is a chorus,
+#: "verse ending" a verse): the closing bar comes last, so only a name that is nothing else closes the piece.
 _KINDS = (
-    ("end", ("ending", "end", "final", "button", "tag")),
     ("build", ("pre chorus", "prechorus", "build", "buildup", "build up", "riser", "rise", "lift", "climb")),
     ("intro", ("intro", "introduction", "opening", "prelude", "overture", "count in")),
     ("outro", ("outro", "coda", "fade", "postlude", "epilogue")),
@@ -32,6 +33,7 @@ _KINDS = (
     ("bridge", ("bridge", "breakdown", "break", "solo", "interlude", "middle 8", "middle eight", "instrumental",
                 "c", "c section")),
     ("A", ("verse", "a", "a section", "theme", "strain", "head", "groove")),
+    ("end", ("ending", "end", "final", "button", "tag")),
 )
 
 
@@ -39,10 +41,11 @@ def section_kind(name: str) -> str:
     """The form kind ("intro", "A", "B", "bridge", "build", "outro", "end") a section called ``name`` is written
     as; a name the table does not know is written as a verse ("A")."""
     words = re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
-    words = re.sub(r"\s*\d+$", "", words)  # "verse 2", "chorus2"
-    for kind, names in _KINDS:
-        if words in names:
-            return kind
+    for candidate in (words, re.sub(r"\s*\d+$", "", words)):  # "middle 8" as it is; "verse 2", "chorus2" less the number
+        for kind, names in _KINDS:
+            if candidate in names:
+                return kind
+    words = re.sub(r"\s*\d+$", "", words)
     for kind, names in _KINDS:  # "big chorus", "final drop", "guitar solo"
         if any(len(n) > 2 and re.search(rf"\b{re.escape(n)}\b", words) for n in names):
             return kind
@@ -155,12 +158,13 @@ def requested_sections(raw: list[dict], brief: Brief) -> tuple[Brief, tuple[Sect
     import dataclasses
 
     from .interpret import interpret
+    from .numbers import MAX_BPM, MIN_BPM
 
     bar_beats = brief.beats_per_bar
     bpm = brief.bpm
     if any(s.get("seconds") is not None for s in raw) and not {"bpm", "tempo"} & brief.explicit:
         steps = int(brief.bpm * _TEMPO_FIT / 0.25)
-        candidates = [brief.bpm + 0.25 * k for k in range(-steps, steps + 1)]
+        candidates = [b for b in (brief.bpm + 0.25 * k for k in range(-steps, steps + 1)) if MIN_BPM <= b <= MAX_BPM]
         bpm = min(candidates, key=lambda b: (round(_layout(raw, bar_beats * 60.0 / b)[1] * b / 60.0, 3),
                                              abs(b - brief.bpm)))
     bar_seconds = bar_beats * 60.0 / bpm
