@@ -432,7 +432,7 @@ class ComposerEngine(Engine):
             if float(span["start"]) >= length:
                 raise InvalidRequest("repaint.start", f"must be inside the source's {length:.2f} s")
             brief, given, finish = edits.repaint(stored, float(span["start"]), min(float(span["end"]), length),
-                                                 fresh)
+                                                 fresh, brief.chords, brief.bars_per_chord)
             score, cut = finish(compose(brief, seed, given))
             return _Composition(score, stored.brief, cut, stored.mastering, self._source_audio(request, "repaint",
                                                                                         stored.sample_rate),

@@ -143,8 +143,16 @@ def _merge_chords(outside: Score, inside: Score, start: float, end: float) -> li
                 out.append(dataclasses.replace(c, start=round(s, 6), length=round(e - s, 6)))
         return out
 
-    return (clipped(outside.chords, 0.0, start) + clipped(inside.chords, start, end)
-            + clipped(outside.chords, end, math.inf))
+    merged: list[ChordSpan] = []
+    for span in (clipped(outside.chords, 0.0, start) + clipped(inside.chords, start, end)
+                 + clipped(outside.chords, end, math.inf)):
+        last = merged[-1] if merged else None
+        if last is not None and (last.symbol, last.bass) == (span.symbol, span.bass) \
+                and abs(last.start + last.length - span.start) < 1e-6:  # one chord across a seam stays one
+            merged[-1] = dataclasses.replace(last, length=round(last.length + span.length, 6))
+        else:
+            merged.append(span)
+    return merged
 
 
 # --- extend -----------------------------------------------------------------------------------------------------
@@ -209,16 +217,29 @@ def repaint_span(source: Score, start: float, end: float) -> tuple[float, float]
     return first * bar, last * bar
 
 
-def repaint(stored: StoredScore, start: float, end: float, brief: Brief) -> tuple[Brief, Given, Any]:
+def _changes(source: Score, shift: int = 0) -> tuple[tuple[float, Chord, int], ...]:
+    """The source's chord changes as ``(beat, chord, bass)``, moved by ``shift`` semitones."""
+    return tuple((c.start, Chord((c.root + shift) % 12, tuple((pc - c.root) % 12 for pc in c.pitch_classes)),
+                  (c.bass + shift) % 12) for c in source.chords)
+
+
+def repaint(stored: StoredScore, start: float, end: float, brief: Brief,
+            chords: tuple[str, ...] = (), bars_per_chord: int = 1) -> tuple[Brief, Given, Any]:
     """What repainting ``[start, end)`` seconds of ``stored`` composes: ``brief`` (the source's, or another
-    prompt's) in the source's key, tempo, metre, length and form. ``finish(composed)`` gives ``(score, splice)``:
-    the source's notes outside the widened span, the composed ones inside."""
+    prompt's) in the source's key, tempo, metre, length and form, over the source's chords (so the new bars join
+    their neighbours) unless ``chords`` gives the span a progression of its own, its first chord on the span's
+    first bar. ``finish(composed)`` gives ``(score, splice)``: the source's notes outside the widened span, the
+    composed ones inside."""
     source = stored.score
     lo, hi = repaint_span(source, start, end)
+    if chords:  # the progression starts where the span does (it is laid over the form from its first bar)
+        turn = int(round(lo / _bar_beats(source))) // max(bars_per_chord, 1) % len(chords)
+        chords = chords[-turn:] + chords[:-turn] if turn else chords
     brief = dataclasses.replace(brief, bpm=source.tempo[0].bpm, tonic=source.key_tonic, mode=source.key_mode,
                                 metre=source.time_signature, duration=source.duration_seconds, loop=source.loop,
+                                chords=chords, bars_per_chord=bars_per_chord if chords else brief.bars_per_chord,
                                 settled=True)
-    given = Given(sections=tuple(_specs(source)))
+    given = Given(sections=tuple(_specs(source)), chords=() if chords else _changes(source))
 
     def finish(composed: Score) -> tuple[Score, Splice]:
         score = dataclasses.replace(
@@ -261,8 +282,7 @@ def remix_given(stored: StoredScore, brief: Brief) -> tuple[Brief, Given]:
     source = stored.score
     shift = _shift(source, brief.tonic)
     bar = _bar_beats(source)
-    changes = tuple((c.start, Chord((c.root + shift) % 12, tuple((pc - c.root) % 12 for pc in c.pitch_classes)),
-                     (c.bass + shift) % 12) for c in source.chords)
+    changes = _changes(source, shift)
     melody = _melody_track(source)
     tune = () if melody is None else _quantized(
         [(n.start, n.duration, n.pitch, n.velocity) for n in melody.notes], shift)

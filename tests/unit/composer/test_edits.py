@@ -115,6 +115,19 @@ def test_a_repaint_keeps_every_note_outside_its_span() -> None:
     assert changed
 
 
+def test_a_repaint_keeps_the_harmony_unless_the_request_writes_the_spans_chords() -> None:
+    stored = _stored("a bright folk song with fiddle and guitar", duration=20.0)
+    lo, hi = repaint_span(stored.score, 6.0, 11.0)
+    kept_brief, kept_given, kept = repaint(stored, 6.0, 11.0, stored.brief)
+    score, _ = kept(compose(kept_brief, 99, kept_given))
+    assert [(c.start, c.symbol) for c in score.chords] == [(c.start, c.symbol) for c in stored.score.chords]
+    own_brief, own_given, own = repaint(stored, 6.0, 11.0, stored.brief, ("Dm", "G"), 1)
+    score, _ = own(compose(own_brief, 99, own_given))
+    inside = [c.symbol for c in score.chords if lo - 1e-6 <= c.start < hi - 1e-6]
+    assert inside[:2] == ["Dm", "G"]
+    assert [c for c in score.chords if c.start < lo - 1e-6] == [c for c in stored.score.chords if c.start < lo - 1e-6]
+
+
 def test_a_remix_keeps_the_chords_and_the_tune_moved_to_its_key() -> None:
     stored = _stored("an upbeat pop song with piano", duration=20.0)
     wanted = settle(interpret("a bossa nova in D", "", {"key": "D major"}), 4)
