@@ -299,18 +299,14 @@ def run_local(progress: Progress, *, config_file: str | None, prompt: str, negat
         if midi_file is None:
             raise fail(f"model {model_id!r} made no MIDI file", EXIT_FAILED)
         outcome.midi = _write(Path(midi), midi_file.render())
-    if stems:
-        stem_files = [f for f in files if f.kind == "stem"]
-        if not stem_files:
-            raise fail(f"model {model_id!r} made no stems", EXIT_FAILED)
-        for stem in stem_files:
-            outcome.stems.append(_write(Path(stems) / stem.name.rsplit("/", 1)[-1], stem.render()))
-    if sheet_music:
-        sheets = [f for f in files if f.kind == "sheet"]
-        if not sheets:
-            raise fail(f"model {model_id!r} made no sheet music", EXIT_FAILED)
-        for sheet in sheets:
-            outcome.sheet_music.append(_write(Path(sheet_music) / sheet.name.rsplit("/", 1)[-1], sheet.render()))
+    for folder, kind, what, written in ((stems, "stem", "stems", outcome.stems),
+                                        (sheet_music, "sheet", "sheet music", outcome.sheet_music)):
+        if not folder:
+            continue
+        chosen = [f for f in files if f.kind == kind]
+        if not chosen:
+            raise fail(f"model {model_id!r} made no {what}", EXIT_FAILED)
+        written.extend(_write(Path(folder) / f.name.rsplit("/", 1)[-1], f.render()) for f in chosen)
     progress.update("completed", 100.0)
     engine.close()
     return outcome
