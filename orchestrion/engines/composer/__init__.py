@@ -273,9 +273,10 @@ class ComposerEngine(Engine):
             if total > MAX_EXTENDED_SECONDS:
                 raise OverLimit("extend.seconds", f"the extended track would last {total:.0f} s; at most "
                                                   f"{MAX_EXTENDED_SECONDS:g} s")
-        if params.get("remix") is not None and self.audio_seconds(request) > MAX_EXTENDED_SECONDS:
-            raise OverLimit("remix", f"the remix would last {self.audio_seconds(request):.0f} s; at most "
-                                     f"{MAX_EXTENDED_SECONDS:g} s")
+        if params.get("remix") is not None:
+            length = self.audio_seconds(request)
+            if length > MAX_EXTENDED_SECONDS:
+                raise OverLimit("remix", f"the remix would last {length:.0f} s; at most {MAX_EXTENDED_SECONDS:g} s")
 
     def _midi_piece(self, request: GenerationRequest) -> Any:
         """The request's MIDI file read (:mod:`.midi_in`); its faults answer 400 naming ``midi``."""

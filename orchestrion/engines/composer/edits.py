@@ -64,13 +64,8 @@ def beat_at(score: Score, seconds: float) -> float:
     return score.length_beats
 
 
-def _bar_beats(score: Score) -> float:
-    numerator, denominator = score.time_signature
-    return numerator * 4.0 / denominator
-
-
 def _specs(score: Score, until: float | None = None) -> list[SectionSpec]:
-    bar = _bar_beats(score)
+    bar = score.bar_beats
     specs = []
     for section in score.sections:
         if until is not None and section.start >= until - 1e-6:
@@ -84,7 +79,7 @@ def _specs(score: Score, until: float | None = None) -> list[SectionSpec]:
 def _seam(score: Score, sample_rate: int) -> float:
     """The beat an extension continues from: the start of the source's ending — its closing bar, the first
     bar of a final ritardando, or the bar before a fade-out begins — on a bar line."""
-    bar = _bar_beats(score)
+    bar = score.bar_beats
     seam = score.length_beats
     if score.sections and section_kind(score.sections[-1].name) == "end":  # the closing bar that ends the piece
         seam = min(seam, score.sections[-1].start)
@@ -161,7 +156,7 @@ def extend(stored: StoredScore, seconds: float) -> tuple[Brief, Given, Any]:
     the seam followed by more of its body and a closing bar. Returns ``(brief, given, finish)``: compose
     ``brief`` with ``given`` and the source's seed, then ``finish(composed)`` gives ``(score, splice)``."""
     source = stored.score
-    bar = _bar_beats(source)
+    bar = source.bar_beats
     seam = _seam(source, stored.sample_rate)
     total = source.duration_seconds + seconds
     kept = _specs(source, seam)
@@ -209,7 +204,7 @@ def extend(stored: StoredScore, seconds: float) -> tuple[Brief, Given, Any]:
 # --- repaint ----------------------------------------------------------------------------------------------------
 def repaint_span(source: Score, start: float, end: float) -> tuple[float, float]:
     """``[start, end)`` seconds widened to whole bars, in beats; a span reaching the music's end runs to it."""
-    bar = _bar_beats(source)
+    bar = source.bar_beats
     total_bars = max(int(round(source.length_beats / bar)), 1)
     first = min(int(math.floor(beat_at(source, start) / bar + 1e-6)), total_bars - 1)
     last = int(math.ceil(beat_at(source, end) / bar - 1e-6))
@@ -233,7 +228,7 @@ def repaint(stored: StoredScore, start: float, end: float, brief: Brief,
     source = stored.score
     lo, hi = repaint_span(source, start, end)
     if chords:  # the progression starts where the span does (it is laid over the form from its first bar)
-        turn = int(round(lo / _bar_beats(source))) // max(bars_per_chord, 1) % len(chords)
+        turn = int(round(lo / source.bar_beats)) // max(bars_per_chord, 1) % len(chords)
         chords = chords[-turn:] + chords[:-turn] if turn else chords
     brief = dataclasses.replace(brief, bpm=source.tempo[0].bpm, tonic=source.key_tonic, mode=source.key_mode,
                                 metre=source.time_signature, duration=source.duration_seconds, loop=source.loop,
@@ -281,7 +276,7 @@ def remix_given(stored: StoredScore, brief: Brief) -> tuple[Brief, Given]:
     to ``brief``'s tonic, in the source's metre, as long in bars as the source."""
     source = stored.score
     shift = _shift(source, brief.tonic)
-    bar = _bar_beats(source)
+    bar = source.bar_beats
     changes = _changes(source, shift)
     melody = _melody_track(source)
     tune = () if melody is None else _quantized(

@@ -288,7 +288,7 @@ def _loudness_db(score: Score, track: Track, levels: dict[Patch, PatchLevel], pa
         values = np.array([min(max(v, 0), 127) for _, v in expression] + [127], dtype=np.float64)
         at = np.searchsorted(times, starts, side="right") - 1
         energy = energy * (values[at] / 127.0) ** 4  # index -1 (before any change) reads the default 127
-    bar = score.time_signature[0] * 4.0 / score.time_signature[1]
+    bar = score.bar_beats
     first = np.floor(np.maximum(starts, 0.0) / bar).astype(int)
     last = np.maximum(np.ceil(ends / bar).astype(int) - 1, first)
     active = np.zeros(int(last.max()) + 2, dtype=np.int64)

@@ -11,8 +11,7 @@ __all__ = ["plan"]
 
 def plan(score: Score) -> dict[str, Any]:
     """``{"sections": [{"name", "start" (seconds), "bars", "chords"}]}``: a lead sheet's outline of ``score``."""
-    numerator, denominator = score.time_signature
-    bar_beats = numerator * 4.0 / denominator
+    bar_beats = score.bar_beats
     sections = []
     for section in score.sections:
         end = section.start + section.length

@@ -118,6 +118,12 @@ class Score:
     #: End on a fade rather than on the final hit's natural decay (only when the prompt asks for a fade).
     fade_out: bool = False
 
+    @property
+    def bar_beats(self) -> float:
+        """Bar length in quarter notes: 4 for 4/4, 3 for 6/8, 3.5 for 7/8."""
+        numerator, denominator = self.time_signature
+        return numerator * 4.0 / denominator
+
     def key_at(self, beat: float) -> tuple[int, str]:
         """(tonic, mode) in force at ``beat``."""
         current = (self.key_tonic, self.key_mode)

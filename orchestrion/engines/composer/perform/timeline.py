@@ -13,15 +13,10 @@ import math
 
 from ..score import Score, Section
 
-__all__ = ["MAX_STEP", "Timeline", "arc", "bar_beats"]
+__all__ = ["MAX_STEP", "Timeline", "arc"]
 
 MAX_STEP = 0.18  #: the most the section level may move in one bar (of its 0-1 range)
 _CLIMB_BARS = 2  #: a crescendo or diminuendo into a new section takes at least this many bars
-
-
-def bar_beats(time_signature: tuple[int, int]) -> float:
-    numerator, denominator = time_signature
-    return numerator * 4.0 / denominator
 
 
 def arc(position: float, peak: float = 0.62) -> float:
@@ -33,7 +28,7 @@ def arc(position: float, peak: float = 0.62) -> float:
 
 class Timeline:
     def __init__(self, score: Score, half_time: bool = False) -> None:
-        self.bar = bar_beats(score.time_signature)
+        self.bar = score.bar_beats
         numerator, denominator = score.time_signature
         #: the counted beat in quarter notes: a dotted quarter in 6/8 and 12/8
         self.pulse = 1.5 if denominator == 8 and numerator % 3 == 0 else 1.0
