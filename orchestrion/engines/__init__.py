@@ -5,6 +5,7 @@ built-in engines (``composer/``). Must not touch HTTP, the job store or storage:
 """
 
 from .base import (
+    AudioSink,
     DEFAULT_DURATION,
     MAX_DURATION,
     Engine,
@@ -23,6 +24,7 @@ from .registry import available_engines, create_engine, engine_class, register_e
 from .request import request_for, sample_count
 
 __all__ = [
+    "AudioSink",
     "DEFAULT_DURATION",
     "MAX_DURATION",
     "Engine",

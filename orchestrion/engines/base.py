@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # numpy is a dependency, but keep `import orchestrion` light
     import numpy as np
 
 __all__ = [
+    "AudioSink",
     "DEFAULT_DURATION",
     "MAX_DURATION",
     "Engine",
@@ -38,6 +39,8 @@ MAX_DURATION = 300.0
 
 #: ``progress(index, fraction)``: request ``index`` of the batch is ``fraction`` (0.0-1.0) done.
 ProgressCallback = Callable[[int, float], None]
+#: ``sink(first_frame, audio, total_frames)``: a piece of a track as it is made (:attr:`GenerationRequest.sink`).
+AudioSink = Callable[[int, "np.ndarray", int], None]
 
 
 class GenerationCanceled(BaseException):
@@ -100,6 +103,19 @@ class GenerationRequest:
     #: (``"midi"``), the score and audio of the generation an edit starts from (``"score"``, ``"audio"``). The
     #: worker fetches them from storage (the job's ``params["inputs"]`` names their keys) before the engine runs.
     files: Mapping[str, str | bytes] = field(default_factory=dict)
+    #: Where an engine that makes its track in order may hand it over as it goes (a stream): called as
+    #: ``sink(first_frame, audio, total_frames)`` with consecutive float32 ``(n, 2)`` pieces at ``sample_rate``
+    #: 48 kHz that together are the returned track, exactly. None: nobody listens. Set by the engine process, not
+    #: by clients; it does not travel with the request.
+    sink: AudioSink | None = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["sink"] = None  # a callback of this process: meaningless in another
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def read_file(self, name: str) -> bytes | None:
         """The bytes of file ``name`` (None when the request has none)."""

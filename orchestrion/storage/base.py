@@ -36,6 +36,11 @@ class Storage(abc.ABC):
     def put(self, key: str, data: bytes, content_type: str) -> int:
         """Store ``data`` under ``key`` atomically (readers see the whole file or none); return its size."""
 
+    def put_transient(self, key: str, data: bytes, content_type: str) -> int:
+        """:meth:`put` for a file needed only for a moment (a piece of a stream, replaced by the finished file a
+        second later): still atomic, but it need not survive a crash of the machine."""
+        return self.put(key, data, content_type)
+
     @abc.abstractmethod
     def exists(self, key: str) -> bool: ...
 

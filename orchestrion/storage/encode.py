@@ -14,7 +14,7 @@ from math import gcd
 
 import numpy as np
 
-__all__ = ["FORMATS", "OUTPUT_CHANNELS", "OUTPUT_RATE", "AudioFormat", "conform", "encode_audio"]
+__all__ = ["FORMATS", "OUTPUT_CHANNELS", "OUTPUT_RATE", "AudioFormat", "conform", "encode_audio", "pcm16", "wav_header"]
 
 OUTPUT_RATE = 48_000
 OUTPUT_CHANNELS = 2
@@ -80,18 +80,40 @@ def _dither_table() -> np.ndarray:
 
 
 def _to_pcm16(data: np.ndarray) -> np.ndarray:
-    flat = data.reshape(-1)
+    return pcm16(data, 0)
+
+
+def pcm16(data: np.ndarray, first_frame: int) -> np.ndarray:
+    """Frames ``first_frame:first_frame+len(data)`` of a track as the 16-bit samples its WAV file holds: the dither
+    table is indexed by the sample's place in the whole track, so a track encoded piece by piece as it renders (a
+    stream) is the same, sample for sample, as the track encoded at once."""
+    flat = np.ascontiguousarray(data, dtype=np.float32).reshape(-1)
     table = _dither_table()
     out = np.empty(flat.shape, dtype=np.int16)
-    for start in range(0, flat.size, _DITHER_LENGTH):
-        chunk = flat[start:start + _DITHER_LENGTH]
+    start = (first_frame * data.shape[1]) % _DITHER_LENGTH
+    done = 0
+    while done < flat.size:
+        n = min(flat.size - done, _DITHER_LENGTH - start)
+        chunk = flat[done:done + n]
         plain = chunk * np.float32(32768.0)
         # Samples already on the 16-bit grid (digital silence, or an edit's stretch of a 16-bit source) are written
         # as they are: dither would only change them.
-        scaled = np.where(plain == np.rint(plain), plain, (chunk + table[: chunk.size]) * np.float32(32768.0))
+        scaled = np.where(plain == np.rint(plain), plain, (chunk + table[start:start + n]) * np.float32(32768.0))
         np.clip(scaled, -32768.0, 32767.0, out=scaled)
-        out[start:start + chunk.size] = np.rint(scaled)
+        out[done:done + n] = np.rint(scaled)
+        done += n
+        start = 0
     return out.reshape(data.shape)
+
+
+def wav_header(frames: int, sample_rate: int = OUTPUT_RATE, channels: int = OUTPUT_CHANNELS) -> bytes:
+    """The 44-byte header of a 16-bit PCM WAV file of ``frames`` frames, as :func:`encode_audio` writes it: a
+    stream sends it first, then the samples as they come."""
+    data = frames * channels * 2
+    return b"".join([b"RIFF", (36 + data).to_bytes(4, "little"), b"WAVEfmt ", (16).to_bytes(4, "little"),
+                     (1).to_bytes(2, "little"), channels.to_bytes(2, "little"), sample_rate.to_bytes(4, "little"),
+                     (sample_rate * channels * 2).to_bytes(4, "little"), (channels * 2).to_bytes(2, "little"),
+                     (16).to_bytes(2, "little"), b"data", data.to_bytes(4, "little")])
 
 
 def encode_audio(audio: np.ndarray, sample_rate: int, fmt: str = "wav") -> bytes:

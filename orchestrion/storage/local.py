@@ -28,6 +28,12 @@ class LocalStorage(Storage):
         return candidate
 
     def put(self, key: str, data: bytes, content_type: str) -> int:
+        return self._write(key, data, durable=True)
+
+    def put_transient(self, key: str, data: bytes, content_type: str) -> int:
+        return self._write(key, data, durable=False)  # no fsync: a stream's piece lives for seconds
+
+    def _write(self, key: str, data: bytes, *, durable: bool) -> int:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target and rename: a reader (or a second attempt after a crash) never sees half a file.
@@ -36,7 +42,8 @@ class LocalStorage(Storage):
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    os.fsync(fh.fileno())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -26,6 +26,7 @@ thread, whatever its engine is doing.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import logging
 import mmap
@@ -46,7 +47,7 @@ from ..engines import EngineError, GenerationCanceled, GenerationRequest, Genera
 from ..logs import log_event
 
 __all__ = [
-    "Alive", "Cancel", "EngineCrash", "EngineProcess", "EngineProcessDied", "EngineSpec", "Failure", "Generate",
+    "Alive", "Audio", "Cancel", "EngineCrash", "EngineProcess", "EngineProcessDied", "EngineSpec", "Failure", "Generate",
     "Loaded", "Progress", "Result", "Shutdown", "death_reason",
 ]
 
@@ -74,6 +75,8 @@ class Generate:
     batch: int
     model: str
     requests: list[GenerationRequest]
+    #: Whether the parent wants each track's pieces as they are made (:class:`Audio`).
+    stream: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,18 @@ class Progress:
 @dataclass(frozen=True)
 class Alive:
     pass
+
+
+@dataclass(frozen=True)
+class Audio:
+    """A piece of request ``index``'s track as the engine makes it (:attr:`GenerationRequest.sink`): float32
+    stereo frames from ``start`` of ``total``, as raw bytes."""
+
+    batch: int
+    index: int
+    start: int
+    total: int
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -333,12 +348,22 @@ def _run(engine: Any, command: Generate, canceled: set[int], send: Callable[[Any
             last_sent[index] = now
             send(Progress(batch, index, float(fraction)))
 
+    def sink_for(index: int) -> Callable[[int, Any, int], None]:
+        def sink(start: int, audio: Any, total: int) -> None:
+            if batch in canceled:
+                raise GenerationCanceled("no job of this batch is wanted any more")
+            send(Audio(batch, index, int(start), int(total), audio.astype("<f4", copy=False).tobytes()))
+
+        return sink
+
     try:
         if engine is None:
             raise RuntimeError(f"no engine for model {command.model!r} in this process")
         if batch in canceled:
             raise GenerationCanceled("no job of this batch is wanted any more")
-        outcomes = engine.generate(command.requests, progress)
+        requests = [dataclasses.replace(request, sink=sink_for(index)) if command.stream else request
+                    for index, request in enumerate(command.requests)]
+        outcomes = engine.generate(requests, progress)
         if len(outcomes) != len(command.requests):
             raise RuntimeError(f"engine returned {len(outcomes)} results for {len(command.requests)} requests")
         return pack_outcomes(batch, outcomes)
@@ -410,18 +435,20 @@ class EngineProcess:
             return {}
 
     def run(self, model: str, requests: list[GenerationRequest], progress: Callable[[int, float], None],
-            wanted: Callable[[], bool]) -> list[GenerationResult | BaseException]:
+            wanted: Callable[[], bool], audio: Callable[[int, int, Any, int], None] | None = None
+            ) -> list[GenerationResult | BaseException]:
         """Run one batch in the child; ``progress(index, fraction)`` as it reports, ``wanted()`` asked every few
-        hundredths of a second. Raises :class:`GenerationCanceled` once the batch is no longer wanted (killing a
-        child that does not stop in time), and :class:`EngineProcessDied` if the child dies or stops answering
-        (the child is then gone; :meth:`start` makes the next)."""
+        hundredths of a second, and, when given, ``audio(index, start, frames, total)`` with each piece of a track
+        the engine hands over as it goes (float32 ``(n, 2)``). Raises :class:`GenerationCanceled` once the batch is
+        no longer wanted (killing a child that does not stop in time), and :class:`EngineProcessDied` if the child
+        dies or stops answering (the child is then gone; :meth:`start` makes the next)."""
         if not self.alive or self._commands is None or self._events is None or self._process is None:
             raise EngineProcessDied("the engine process is not running")
         self._batches += 1
         batch = self._batches
         process, events = self._process, self._events
         try:
-            self._commands.send(Generate(batch, model, requests))
+            self._commands.send(Generate(batch, model, requests, stream=audio is not None))
         except OSError:
             raise self._died() from None
         heard = time.monotonic()
@@ -437,6 +464,11 @@ class EngineProcess:
                 heard = now
                 if isinstance(message, Progress) and message.batch == batch:
                     progress(message.index, message.fraction)
+                elif isinstance(message, Audio) and message.batch == batch and audio is not None:
+                    import numpy as np
+
+                    audio(message.index, message.start, np.frombuffer(message.data, "<f4").reshape(-1, 2),
+                          message.total)
                 elif isinstance(message, Result) and message.batch == batch:
                     return unpack_outcomes(message)
                 continue

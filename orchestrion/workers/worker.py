@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -42,6 +43,7 @@ from ..storage import results as stored_results
 from ..storage.results import EncodingFailed
 from .engine_process import EngineProcess, EngineSpec
 from .messages import client_message
+from .streaming import TrackStream, stream_prefix
 
 __all__ = ["EncodingFailed", "Worker", "new_worker_id", "store_result", "store_results"]
 
@@ -89,6 +91,8 @@ class _JobRun:
     lost: bool = False
     #: The progress last written to the store (None: none yet).
     reported: float | None = None
+    #: Each sample's stream, once its engine hands over a first piece.
+    streams: dict[int, TrackStream] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.fractions = [0.0] * len(self.requests)
@@ -130,6 +134,8 @@ class Worker:
             [EngineSpec(model, config.engine, dict(config.options)) for model, config in self.model_configs.items()],
             log_level=settings.log_level, log_json=settings.log_json, owner=self.worker_id)
         self.stopping = threading.Event()
+        #: Writes the pieces of the tracks being made, in order, beside the engine (:mod:`.streaming`).
+        self._stream_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stream")
         self._restart_delay = 0.0
         self._running: _Running | None = None
         self._lock = threading.Lock()
@@ -225,6 +231,7 @@ class Worker:
             heartbeat.join(timeout=5)
             self._announce("stopped", [])
             self.engine_process.close()
+            self._stream_writer.shutdown(wait=True)
         return done
 
     # -- the job cycle -----------------------------------------------------------------------------------------
@@ -280,6 +287,8 @@ class Worker:
             outcome = failure if failure is not None else [o for o in run.outcomes if o is not None]
             try:
                 self._patiently(self._finish, run.job, outcome, engine_seconds / len(jobs), lost=run.lost)
+                for sample in run.streams:  # the finished file (or the error) stands in for the pieces now
+                    self._stream_writer.submit(self.storage.delete_prefix, stream_prefix(run.job.id, sample))
             except StoreError as exc:
                 # Its lease runs out unrenewed, so the store requeues (or fails) the job: it costs an attempt,
                 # while the worker and its engine process stay for the next one.
@@ -318,10 +327,18 @@ class Worker:
                     run, sample = chunk[index]
                     run.fractions[sample] = max(0.0, min(1.0, float(fraction)))
 
+            def audio(index: int, start: int, frames: Any, total: int,
+                      chunk: list[tuple[_JobRun, int]] = chunk) -> None:
+                if 0 <= index < len(chunk):
+                    run, sample = chunk[index]
+                    if sample not in run.streams:
+                        run.streams[sample] = TrackStream(self.storage, run.job.id, sample, self._stream_writer)
+                    run.streams[sample].add(start, frames, total)
+
             if running.abandoned:
                 raise GenerationCanceled("no job of this batch is wanted any more")
             outcomes = self.engine_process.run(model, [run.requests[sample] for run, sample in chunk], progress,
-                                               wanted=lambda: not running.abandoned)
+                                               wanted=lambda: not running.abandoned, audio=audio)
             for (run, sample), outcome in zip(chunk, outcomes):
                 run.outcomes[sample] = outcome
 

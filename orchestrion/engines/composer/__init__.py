@@ -26,6 +26,7 @@ from ..base import (
     Engine,
     EngineError,
     Extra,
+    GenerationCanceled,
     GenerationRequest,
     GenerationResult,
     InvalidRequest,
@@ -215,7 +216,7 @@ class ComposerEngine(Engine):
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
         self._soundfont: Any = None  # a .soundfont.SoundFont once loaded
-        stems = self.options.get("stems", True)
+        stems = self.options.get("stems", False)
         if not isinstance(stems, bool):
             raise EngineError(f"composer option stems must be true or false, got {stems!r}")
         self.stems = stems
@@ -495,21 +496,19 @@ class ComposerEngine(Engine):
 
         params = request.params or {}
         want_stems = self.stems if params.get("stems") is None else bool(params["stems"])
-        rendering = render(score, self._soundfont, stems=want_stems)
-        _release_freed_memory()  # the job's synthesizer and its samples are gone: make room for mastering
-        report(0.8)
-
-        mastered = master(
-            rendering.mix,
-            rendering.sample_rate,
-            production=score.production,
-            loop=score.loop,
-            has_reverb=rendering.reverb,
-            seed=request.seed,
-            in_place=True,  # the mix is ours: mastering it where it lies saves a copy of the track
-            fade_out=score.fade_out,
-            gains=(made.mastering.pre_db, made.mastering.gain_db) if made.mastering else None,
-        )
+        gains = (made.mastering.pre_db, made.mastering.gain_db) if made.mastering else None
+        if score.loop or made.splice is not None:
+            # a loop is mastered as a circle and an edit is spliced into its source after mastering: neither can
+            # be heard before it is whole
+            rendering = render(score, self._soundfont, stems=want_stems)
+            _release_freed_memory()  # the job's synthesizer and its samples are gone: make room for mastering
+            report(0.8)
+            mastered = master(rendering.mix, rendering.sample_rate, production=score.production, loop=score.loop,
+                              has_reverb=rendering.reverb, seed=request.seed,
+                              in_place=True,  # the mix is ours: mastering it where it lies saves a copy
+                              fade_out=score.fade_out, gains=gains)
+        else:
+            rendering, mastered = self._stream(score, request, want_stems, gains, report)
         audio, lufs, peak = mastered.audio, mastered.lufs, mastered.true_peak_db
         if made.splice is not None:  # an edit: the source's own samples wherever the edit did not reach
             audio = splice(made.source_audio, audio, rendering.sample_rate, made.splice)
@@ -517,7 +516,7 @@ class ComposerEngine(Engine):
         stored = StoredScore(score, brief, made.seed, Mastering(*mastered.gains), rendering.sample_rate)
         extras = [Extra(name="score.mid", data=score_to_midi(score, rendering.settings), content_type="audio/midi"),
                   Extra(name="score.json", data=dump_score(stored), content_type="application/json")]
-        if params.get("sheet_music", True):
+        if params.get("sheet_music", False):
             extras += self._sheet_music(score)
         # the stems sum to the mix as it entered the dynamics, at the master's loudness (or one common gain a little
         # under it, where a stem alone would pass -1 dBFS), as 16-bit audio
@@ -549,6 +548,76 @@ class ComposerEngine(Engine):
         if made.edit is not None:
             info["edit"] = made.edit
         return GenerationResult(audio=audio, sample_rate=rendering.sample_rate, extras=extras, info=info)
+
+    def _stream(self, score: Any, request: GenerationRequest, stems: bool, gains: tuple[float, float] | None,
+                report: Callable[[float], None]) -> tuple[Any, Any]:
+        """Render ``score`` on a thread of its own and master it (:class:`.stream.StreamMaster`) here as the mix
+        becomes final, handing each mastered piece to ``request.sink``: the two cores work at once, and a listener
+        hears the start while the rest renders. The track is the same whether or not anybody listens."""
+        import threading
+
+        from .master import Mastered
+        from .mix import energy_curve, plan_mix
+        from .render import render, rendered_frames
+        from .stems import zeroed
+        from .stream import StreamMaster
+
+        soundfont = self._soundfont
+        plans = plan_mix(score, score.tracks, soundfont)
+        length, frames = rendered_frames(score)
+        mix = zeroed((frames, 2), "float32")
+        master = StreamMaster(length, 48_000, production=score.production,
+                              has_reverb=any(p.reverb > 0 for p in plans), seed=request.seed,
+                              fade_out=score.fade_out, gains=gains,
+                              prediction=energy_curve(score, score.tracks, plans, soundfont, 0.1))
+        changed = threading.Condition()
+        state: dict[str, Any] = {"frames": 0, "finished": False, "rendering": None, "error": None, "stop": False}
+
+        def progress(done: int) -> None:
+            with changed:
+                if state["stop"]:
+                    raise GenerationCanceled("the track is no longer wanted")
+                state["frames"] = done
+                changed.notify()
+
+        def run() -> None:
+            try:
+                state["rendering"] = render(score, soundfont, stems=stems, plans=plans, mix=mix, progress=progress)
+            except BaseException as exc:  # handed to the thread that waits for it
+                state["error"] = exc
+            finally:
+                with changed:
+                    state["finished"] = True
+                    changed.notify()
+
+        thread = threading.Thread(target=run, name="render", daemon=True)
+        thread.start()
+        seen = -1
+        try:
+            while True:
+                with changed:
+                    changed.wait_for(lambda: state["frames"] != seen or state["finished"])
+                    seen, finished = state["frames"], state["finished"] and state["error"] is None
+                    if state["error"] is not None:
+                        raise state["error"]
+                for start, piece in master.feed(mix, length if finished else seen):
+                    if request.sink is not None:
+                        request.sink(start, piece, length)
+                    report(0.1 + 0.85 * (start + piece.shape[0]) / length)
+                if finished:
+                    break
+        except BaseException:
+            with changed:
+                state["stop"] = True
+            raise
+        finally:
+            thread.join()
+        rendering = state["rendering"]
+        audio = master.shaped
+        figures = master.result(audio)
+        del mix
+        return rendering, Mastered(audio, sum(figures.gains), figures.lufs, figures.true_peak_db,
+                                   figures.limited_db, figures.gains)
 
     @staticmethod
     def _sheet_music(score: Any) -> list[Extra]:

@@ -208,6 +208,8 @@ class Buses:
     """The bus processing ``score.production`` asks for, over the tracks of one render pass."""
 
     def __init__(self, score: Score, tracks: list[Track], plans: list[TrackMix]) -> None:
+        """``tracks`` are the pass's own (with their ``plans``); the kicks and snares the envelopes follow are
+        read from the whole score, whichever pass plays them."""
         hints = score.production
         self.stages: list = []
         drums = [i for i, t in enumerate(tracks) if t.is_drums]
@@ -216,14 +218,14 @@ class Buses:
             if guitars:
                 self.stages.append(_Amp(guitars, plans))
         if "gated" in hints and drums:
-            _, snares, _ = _hits(score, tracks, _SNARES)
+            _, snares, _ = _hits(score, score.tracks, _SNARES)
             kit = [i for i in drums if tracks[i].role != "hand"]
             if snares.size and kit:
                 self.stages.append(_GatedReverb(kit, snares))
         if "drum_bus" in hints and drums:
             self.stages.append(_DrumBus(drums))
         if "sidechain" in hints:
-            beats, kicks, velocity = _hits(score, tracks, _KICKS)
+            beats, kicks, velocity = _hits(score, score.tracks, _KICKS)
             if kicks.size and any(not t.is_drums for t in tracks):
                 self.stages.append(_Sidechain(score, tracks, beats, kicks, velocity))
 

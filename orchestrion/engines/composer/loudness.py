@@ -176,6 +176,7 @@ class LoudnessMeter:
         j = np.arange(self.n_blocks, dtype=np.float64)
         lower = (_BLOCK_S * (j * _OVERLAP_STEP) * sample_rate).astype(np.int64)
         upper = np.minimum((_BLOCK_S * (j * _OVERLAP_STEP + 1) * sample_rate).astype(np.int64), frames)
+        self.upper = upper
         self.bounds, self.where = np.unique(np.concatenate([lower, upper]), return_inverse=True)
         self.at_bounds = np.zeros((self.bounds.shape[0], channels), dtype=np.float64)
         self.state = np.zeros((self.sos.shape[0], channels, 2))
@@ -212,11 +213,16 @@ class LoudnessMeter:
             self.carry = self.carry + weighted.sum(axis=1)
         self.next_bound, self.position = hi, stop
 
-    def result(self) -> float:
-        if self.frames == 0 or self.silent or self.n_blocks == 0:
+    def result(self, *, upto: int | None = None) -> float:
+        """The integrated loudness of the whole signal; with ``upto``, of the blocks that end by frame ``upto`` (fed
+        already): what a stream knows before the rest is made."""
+        if upto is not None and upto > self.position:
+            raise ValueError(f"the meter has been fed {self.position} frames, not {upto}")
+        blocks = self.n_blocks if upto is None else int(np.searchsorted(self.upper, upto, side="right"))
+        if self.frames == 0 or self.silent or blocks == 0:
             return -math.inf
         cumulative = self.at_bounds[self.where]
-        z = (cumulative[self.n_blocks :] - cumulative[: self.n_blocks]) / (_BLOCK_S * self.sample_rate)
+        z = (cumulative[self.n_blocks : self.n_blocks + blocks] - cumulative[:blocks]) / (_BLOCK_S * self.sample_rate)
         weights = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: z.shape[1]]
         with np.errstate(divide="ignore"):
             block_lufs = -0.691 + 10.0 * np.log10(z @ weights)

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
 from .loudness import LoudnessMeter, block_true_peaks, integrated_loudness, true_peak_db
 
-__all__ = ["Mastered", "TARGET_LUFS", "TRUE_PEAK_CEILING_DB", "master"]
+__all__ = ["Mastered", "TARGET_LUFS", "TRUE_PEAK_CEILING_DB", "chain", "master"]
 
 TARGET_LUFS = -14.0
 TRUE_PEAK_CEILING_DB = -1.0
@@ -149,10 +150,9 @@ class _Limiter:
         return meter.result() if frames >= int(0.4 * self.sample_rate) + 1 else integrated_loudness(out, self.sample_rate)
 
 
-def _colour_and_dynamics(audio: np.ndarray, sample_rate: int, pre: float, production: frozenset[str],
-                         add_room: bool, seed: int, loop: bool) -> None:
-    """Pre-gain, high-pass, colour, compress (and add a room) in place, chunk by chunk; a loop first runs its
-    own end through the chain, so the effects' state at its start is what its end leaves behind."""
+def chain(production: frozenset[str], add_room: bool) -> Any:
+    """The master's processing before the level (a pedalboard): high-pass, the colouring the production hints ask
+    for, glue compression and, where the render has none, a room. Causal: a stream runs it piece by piece."""
     import pedalboard as pb
 
     plugins: list = [pb.HighpassFilter(cutoff_frequency_hz=30.0)]
@@ -169,7 +169,14 @@ def _colour_and_dynamics(audio: np.ndarray, sample_rate: int, pre: float, produc
     if add_room and "dry" not in production:  # the render's own rooms ("hall" among them) otherwise suffice
         plugins.append(pb.Reverb(room_size=0.8 if "hall" in production else 0.55, damping=0.4, wet_level=0.22,
                                  dry_level=0.89, width=1.0))
-    board = pb.Pedalboard(plugins)
+    return pb.Pedalboard(plugins)
+
+
+def _colour_and_dynamics(audio: np.ndarray, sample_rate: int, pre: float, production: frozenset[str],
+                         add_room: bool, seed: int, loop: bool) -> None:
+    """Pre-gain, high-pass, colour, compress (and add a room) in place, chunk by chunk; a loop first runs its
+    own end through the chain, so the effects' state at its start is what its end leaves behind."""
+    board = chain(production, add_room)
     frames = audio.shape[0]
     gain = np.float32(pre)
     reset = True

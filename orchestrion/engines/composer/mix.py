@@ -28,7 +28,7 @@ from .sf2 import SAMPLE_RATE
 from .soundfont import SoundFont
 
 __all__ = ["CHORUS_WIDTH", "FLUID_CHORUS_WIDTH", "NAMED_FLOOR_DB", "SEND_SCALE", "StemSettings", "TrackMix",
-           "beats_to_seconds", "narrow", "plan_mix", "role_level_db", "room", "stem_settings"]
+           "beats_to_seconds", "energy_curve", "narrow", "plan_mix", "role_level_db", "room", "stem_settings"]
 
 DRUM_CHANNEL = 9
 MELODIC_CHANNEL = 0
@@ -203,6 +203,10 @@ def beats_to_seconds(score: Score, beats: np.ndarray) -> np.ndarray:
     return offsets[index] + (beats - starts[index]) * spb[index]
 
 
+#: How long a note is heard past its end in :func:`energy_curve` (its release and the room).
+_NOTE_RING_S = 0.3
+
+
 def _playable(track: Track) -> list:
     return [n for n in track.notes if 0 <= n.pitch <= 127 and n.duration > 0 and n.velocity > 0]
 
@@ -301,6 +305,34 @@ def _loudness_db(score: Score, track: Track, levels: dict[Patch, PatchLevel], pa
     if total <= 0.0 or seconds <= 0.0:
         return math.nan, 1.0
     return 10 * math.log10(total / seconds), float((energy * mid).sum() / total)
+
+
+def energy_curve(score: Score, tracks: list[Track], plans: list[TrackMix], soundfont: SoundFont,
+                 step_s: float) -> np.ndarray:
+    """The mix's power (synth full scale) predicted from the score, one value per ``step_s`` seconds: each note's
+    energy at its fader (:func:`_note_energy`, the estimate the faders were set by) spread over the time it sounds.
+    A stream's master reads the piece's loudness ahead of the render from it."""
+    length = max(int(score.duration_seconds / step_s) + 1, 1)
+    curve = np.zeros(length + 1)
+    for track, plan in zip(tracks, plans):
+        notes = _playable(track)
+        if not notes:
+            continue
+        pitches = np.array([n.pitch for n in notes], dtype=np.int64)
+        patches = _patch_keys(track, plan.settings, pitches)
+        levels = soundfont.levels(patches)
+        starts = np.array([n.start for n in notes], dtype=np.float64)
+        ends = starts + np.array([n.duration for n in notes], dtype=np.float64)
+        velocity = np.clip([n.velocity for n in notes], 1, 127).astype(np.float64)
+        on, off = beats_to_seconds(score, np.maximum(starts, 0.0)), beats_to_seconds(score, np.maximum(ends, 0.0))
+        energy, _ = _note_energy(levels, patches, track.is_drums, pitches, off - on, velocity)
+        energy = energy * (plan.settings.volume / 127) ** 4
+        first = np.minimum((on / step_s).astype(np.int64), length - 1)
+        last = np.minimum(np.maximum(((off + _NOTE_RING_S) / step_s).astype(np.int64), first + 1), length)
+        rate = energy / ((last - first) * step_s)  # the note's power over the steps it sounds in
+        np.add.at(curve, first, rate)
+        np.add.at(curve, last, -rate)
+    return np.maximum(np.cumsum(curve)[:length], 0.0)
 
 
 def _width(role: str, mid: float) -> float:

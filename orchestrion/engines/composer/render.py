@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -53,7 +54,8 @@ from .sf2 import GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, SAMPLE_RATE
 from .soundfont import SoundFont, Synth
 from .stems import STEM_BLOCK, Stem, zeroed
 
-__all__ = ["Rendering", "Stem", "StemSettings", "beats_to_seconds", "render", "rpn_bend_range", "stem_settings"]
+__all__ = ["Rendering", "Stem", "StemSettings", "beats_to_seconds", "render", "rendered_frames", "rpn_bend_range",
+           "stem_settings"]
 
 _BLOCK = 64  # FluidSynth renders in blocks of this many frames; events land on block boundaries
 #: Frames per step of the effect-share envelopes (a multiple of _BLOCK dividing STEM_BLOCK).
@@ -190,8 +192,10 @@ class _Pass:
     """One render pass: up to :attr:`Synth.MAX_GROUPS` tracks, each on its own channel and audio group."""
 
     def __init__(self, synth: Synth, plans: list[TrackMix], mix: np.ndarray, stems: list[Stem] | None,
-                 reverb: bool, chorus: bool, reverb_decay_s: float, buses: Buses) -> None:
+                 reverb: bool, chorus: bool, reverb_decay_s: float, buses: Buses,
+                 progress: Callable[[int], None] | None = None) -> None:
         self.synth, self.mix, self.stems, self.buses = synth, mix, stems, buses
+        self.progress = progress
         sends = np.array([[p.reverb, p.chorus] for p in plans], dtype=np.float64).reshape(len(plans), 2)
         self.narrow = [(i, p.width) for i, p in enumerate(plans) if p.width < 0.999]
         self.groups = synth.groups
@@ -258,6 +262,8 @@ class _Pass:
                     stem.store(self.block, audio)
             self.dry[:, :n] = 0.0
             self.fx[:, :n] = 0.0
+            if self.progress is not None:
+                self.progress(stop)
         self.block += 1
         self.filled = 0
 
@@ -293,7 +299,8 @@ def _probe_keys(track: Track) -> list[int]:
 
 
 def _render_tracks(score: Score, tracks: list[Track], plans: list[TrackMix], soundfont: SoundFont, mix: np.ndarray,
-                   stems: bool, rendered: int, release: int | None) -> tuple[list[Stem] | None, bool]:
+                   stems: bool, rendered: int, release: int | None,
+                   progress: Callable[[int], None] | None = None) -> tuple[list[Stem] | None, bool]:
     size, _, decay = room(score.production)
     reverb = any(p.reverb > 0 for p in plans)
     chorus = any(p.chorus > 0 for p in plans)
@@ -335,7 +342,7 @@ def _render_tracks(score: Score, tracks: list[Track], plans: list[TrackMix], sou
         flat = [e for _, evs in events for e in evs]
         kinds = np.array([e[0] for e in flat])
         order = np.lexsort((np.arange(frames.size), channels, kinds, frames))
-        renderer = _Pass(synth, plans, mix, kept, reverb, chorus, decay, buses)
+        renderer = _Pass(synth, plans, mix, kept, reverb, chorus, decay, buses, progress)
         end = -(-rendered // _STEP) * _STEP
         renderer.skip_to(min(int(frames[order[0]]), end))
         note_on, note_off, cc = synth.note_on, synth.note_off, synth.cc
@@ -378,35 +385,138 @@ def _release_frame(score: Score, length: int) -> int | None:
     return release if release < length else None
 
 
-def render(score: Score, soundfont: SoundFont, *, stems: bool = True) -> Rendering:
-    """Render ``score``; with ``stems`` keep each track's audio (the mix is always their sum)."""
-    music = int(round(beats_to_seconds(score, np.array([score.length_beats]))[0] * SAMPLE_RATE))
+def rendered_frames(score: Score) -> tuple[int, int]:
+    """Frames of the finished piece and frames rendered for it (more for a loop, whose tail folds onto its start)."""
     if score.loop:
+        music = int(round(beats_to_seconds(score, np.array([score.length_beats]))[0] * SAMPLE_RATE))
         length = max(music, _BLOCK)
-        rendered = length + int(_LOOP_TAIL_SECONDS * SAMPLE_RATE)
-    else:
-        length = max(int(round(score.duration_seconds * SAMPLE_RATE)), _BLOCK)
-        rendered = length
+        return length, length + int(_LOOP_TAIL_SECONDS * SAMPLE_RATE)
+    length = max(int(round(score.duration_seconds * SAMPLE_RATE)), _BLOCK)
+    return length, length
+
+
+def render(score: Score, soundfont: SoundFont, *, stems: bool = True, plans: list[TrackMix] | None = None,
+           mix: np.ndarray | None = None, progress: Callable[[int], None] | None = None) -> Rendering:
+    """Render ``score``; with ``stems`` keep each track's audio (the mix is always their sum).
+
+    ``plans`` are the tracks' mix (:func:`.mix.plan_mix`) when the caller made it already; ``mix`` a zeroed
+    float32 (:func:`rendered_frames`, 2) buffer to render into; ``progress(frames)`` is told, from the rendering
+    thread, each time the mix is final up to ``frames`` (a stream masters what is final while the rest renders).
+    """
+    length, rendered = rendered_frames(score)
     release = _release_frame(score, length)
-    mix = zeroed((rendered, 2), np.float32)
+    if mix is None:
+        mix = zeroed((rendered, 2), np.float32)
+    elif mix.shape != (rendered, 2):
+        raise ValueError(f"mix must have shape {(rendered, 2)}, got {mix.shape}")
     kept: dict[str, Stem] = {}
-    plans = plan_mix(score, score.tracks, soundfont)  # one balance for the whole piece
-    any_reverb = False
-    step = Synth.MAX_GROUPS
-    for first in range(0, max(len(score.tracks), 1), step):  # past 128 tracks, further passes add to the mix
-        tracks = score.tracks[first : first + step]
-        if not tracks:
-            break
-        stems_of_pass, reverb = _render_tracks(score, tracks, plans[first : first + step], soundfont, mix, stems,
-                                               rendered, release)
-        any_reverb |= reverb
-        if stems_of_pass is not None:
-            kept.update((t.name, s) for t, s in zip(tracks, stems_of_pass))
+    if plans is None:
+        plans = plan_mix(score, score.tracks, soundfont)  # one balance for the whole piece
+    if len(score.tracks) <= Synth.MAX_GROUPS:
+        passes = _halves(score)
+        any_reverb, stems_by_track = _render_at_once(score, passes, plans, soundfont, mix, stems, rendered, release,
+                                                     None if score.loop else progress)
+        kept.update((score.tracks[i].name, stems_by_track[i]) for i in sorted(stems_by_track))
+    else:
+        any_reverb = False
+        step = Synth.MAX_GROUPS
+        for first in range(0, len(score.tracks), step):  # past 128 tracks, further passes add to the mix
+            tracks = score.tracks[first : first + step]
+            stems_of_pass, reverb = _render_tracks(score, tracks, plans[first : first + step], soundfont, mix,
+                                                   stems, rendered, release)
+            any_reverb |= reverb
+            if stems_of_pass is not None:
+                kept.update((t.name, s) for t, s in zip(tracks, stems_of_pass))
     if score.loop:
         mix = _fold_loop(mix, length)
         for stem in kept.values():
             stem.fold(length)
+    if progress is not None:
+        progress(length)
     return Rendering(mix=mix, stems=kept, reverb=any_reverb, settings=[p.settings for p in plans])
+
+
+class _Abandoned(Exception):
+    """A render pass stopped because another failed."""
+
+
+def _halves(score: Score) -> list[list[int]]:
+    """The score's tracks (indices) in two passes of about equal work, rendered at once on two threads: each pass
+    has its own synthesizer, and the mix is their sum (FluidSynth's voices, reverb and chorus are linear, so two
+    rooms fed half the sends each sum to one room fed them all). The drum kit and percussion stay together (they
+    share the drum bus). Fixed by the score alone, never by the machine, so a score renders the same everywhere."""
+    work = []
+    for track in score.tracks:  # the voices a part keeps sounding: its notes' lengths, each with a release
+        work.append(sum(min(n.duration, 16.0) + 0.5 for n in track.notes) * (2.0 if track.is_drums else 1.0) + 1.0)
+    drums = [i for i, t in enumerate(score.tracks) if t.is_drums]
+    units = ([drums] if drums else []) + [[i] for i, t in enumerate(score.tracks) if not t.is_drums]
+    units.sort(key=lambda unit: (-sum(work[i] for i in unit), unit[0]))
+    halves: list[list[int]] = [[], []]
+    load = [0.0, 0.0]
+    for unit in units:
+        side = 0 if load[0] <= load[1] else 1
+        halves[side] += unit
+        load[side] += sum(work[i] for i in unit)
+    return [sorted(half) for half in halves if half]
+
+
+def _render_at_once(score: Score, passes: list[list[int]], plans: list[TrackMix], soundfont: SoundFont,
+                    mix: np.ndarray, stems: bool, rendered: int, release: int | None,
+                    progress: Callable[[int], None] | None) -> tuple[bool, dict[int, Stem]]:
+    """Render each pass on a thread of its own (FluidSynth runs outside the GIL), the first into ``mix`` and the
+    others into buffers of their own that are added to it as far as every pass has got: ``progress`` hears how far
+    the sum is final."""
+    import threading
+
+    buffers = [mix] + [zeroed(mix.shape, np.float32) for _ in passes[1:]]
+    heads = [0] * len(passes)
+    summed = [0]
+    lock = threading.Lock()
+    results: list[tuple[list[Stem] | None, bool] | BaseException | None] = [None] * len(passes)
+
+    def reached(index: int, frames: int) -> None:
+        with lock:
+            if min(heads) < 0:
+                raise _Abandoned()  # another pass failed: this one's audio is not wanted
+            heads[index] = frames
+            final = min(heads)
+            if final > summed[0]:
+                for other in buffers[1:]:  # one addition per sample, in pass order: the same sum however it runs
+                    mix[summed[0] : final] += other[summed[0] : final]
+                summed[0] = final
+                if progress is not None:
+                    progress(final)
+
+    def run(index: int) -> None:
+        tracks = [score.tracks[i] for i in passes[index]]
+        try:
+            results[index] = _render_tracks(score, tracks, [plans[i] for i in passes[index]], soundfont,
+                                            buffers[index], stems, rendered, release,
+                                            lambda frames: reached(index, frames))
+            reached(index, rendered)
+        except BaseException as exc:  # raised again on the calling thread
+            results[index] = exc
+            with lock:
+                heads[index] = -1  # the others stop adding up; the error is raised below
+
+    threads = [threading.Thread(target=run, args=(i,), name=f"render-{i}", daemon=True) for i in range(1, len(passes))]
+    for thread in threads:
+        thread.start()
+    run(0)
+    for thread in threads:
+        thread.join()
+    reverb = False
+    kept: dict[int, Stem] = {}
+    failures = [o for o in results if isinstance(o, BaseException)]
+    if failures:
+        raise next((f for f in failures if not isinstance(f, _Abandoned)), failures[0])
+    for index, outcome in enumerate(results):
+        assert outcome is not None
+        stems_of_pass, used = outcome
+        reverb |= used
+        if stems_of_pass is not None:
+            kept.update(zip(passes[index], stems_of_pass))
+    return reverb, kept
 
 
 def _fold_loop(audio: np.ndarray, length: int) -> np.ndarray:

@@ -42,8 +42,11 @@ def test_registered_under_its_name_and_cheap_to_construct():
     assert (engine.min_duration, engine.max_duration) == (5.0, 300.0)
 
 
-def test_prompt_becomes_mastered_stereo_track_with_midi_and_stems(engine):
-    result, progress = _generate(engine)
+def test_prompt_becomes_mastered_stereo_track_with_midi_and_stems_when_asked(engine):
+    plain, _ = _generate(engine)
+    assert [e.name for e in plain.extras] == ["score.mid", "score.json"]  # stems and sheet music are asked for
+    result, progress = _generate(engine, params={"stems": True})
+    np.testing.assert_array_equal(result.audio, plain.audio)  # the track is the same with or without them
     audio = result.audio
     assert result.sample_rate == 48_000
     assert audio.dtype == np.float32 and audio.ndim == 2 and audio.shape[1] == 2
@@ -69,7 +72,7 @@ def test_prompt_becomes_mastered_stereo_track_with_midi_and_stems(engine):
 
 
 def test_stems_sum_to_the_premaster_mix_at_master_loudness(engine):
-    result, _ = _generate(engine)
+    result, _ = _generate(engine, params={"stems": True})
     stems = np.sum([e.audio / 32768.0 for e in result.extras if e.name.startswith("stems/")], axis=0)
     meter = pyloudnorm.Meter(48_000)
     # the stems carry the master's loudness gain, so their sum sits near the track before its limiter
@@ -77,7 +80,7 @@ def test_stems_sum_to_the_premaster_mix_at_master_loudness(engine):
 
 
 def test_stems_encode_to_the_same_16_bit_samples(engine):
-    result, _ = _generate(engine, duration=5.0)
+    result, _ = _generate(engine, duration=5.0, params={"stems": True})
     stem = next(e for e in result.extras if e.name.startswith("stems/"))
     for fmt in ("wav", "flac"):
         decoded, rate = soundfile.read(io.BytesIO(encode_audio(stem.audio, result.sample_rate, fmt)), dtype="int16")

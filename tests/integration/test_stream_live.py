@@ -1,0 +1,76 @@
+"""`GET /v2/generate/audio/stream` on a real server: the audio arrives while the track renders and is the file."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import httpx
+import soundfile
+
+from tests.support.server import ServerProcess
+
+
+def _client(server: ServerProcess) -> httpx.Client:
+    return httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.api_key}"}, timeout=60)
+
+
+def _status(client: httpx.Client, generation_id: str) -> dict:
+    return client.get("/v2/generate/audio", params={"generation_id": generation_id}).json()
+
+
+def _completed(client: httpx.Client, generation_id: str, timeout: float = 60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = _status(client, generation_id)
+        if answer["status"] in ("completed", "error", "canceled"):
+            return answer
+        time.sleep(0.05)
+    raise AssertionError(f"{generation_id} did not end")
+
+
+def test_the_stream_starts_before_the_track_is_done_and_is_the_file(live_server: ServerProcess) -> None:
+    with _client(live_server) as client:
+        # a three-minute track renders for seconds: its first audio must come long before it is completed
+        created = client.post("/v2/generate/audio", json={"model": "google/lyria2", "seed": 11, "duration": 180,
+                                                           "prompt": "bright acoustic folk with guitar and fiddle"})
+        generation_id = created.json()["id"]
+        received = bytearray()
+        status_at_first_audio = None
+        with client.stream("GET", "/v2/generate/audio/stream", params={"generation_id": generation_id}) as answer:
+            assert answer.status_code == 200
+            assert answer.headers["content-type"] == "audio/wav"
+            for chunk in answer.iter_bytes():
+                received += chunk
+                if status_at_first_audio is None and len(received) > 44:
+                    status_at_first_audio = _status(client, generation_id)["status"]
+        assert status_at_first_audio in ("queued", "generating"), "the first audio came only after the track"
+        done = _completed(client, generation_id)
+        assert done["status"] == "completed"
+        stored = httpx.get(done["audio_file"]["url"]).content
+        assert bytes(received) == stored  # header and samples alike
+        audio, rate = soundfile.read(io.BytesIO(bytes(received)), dtype="int16")
+        assert rate == 48_000 and audio.shape[1] == 2 and abs(audio.shape[0] / rate - 180) < 6
+
+
+def test_a_finished_generation_streams_from_its_file(live_server: ServerProcess) -> None:
+    with _client(live_server) as client:
+        generation_id = client.post("/v2/generate/audio", json={"model": "test/tone", "prompt": "a tone",
+                                                                 "duration": 5}).json()["id"]
+        done = _completed(client, generation_id)
+        streamed = client.get("/v2/generate/audio/stream", params={"generation_id": generation_id})
+        assert streamed.status_code == 200 and streamed.content == httpx.get(done["audio_file"]["url"]).content
+
+
+def test_stream_errors_use_the_error_body(live_server: ServerProcess) -> None:
+    with _client(live_server) as client:
+        unknown = client.get("/v2/generate/audio/stream", params={"generation_id": "nope:lyria2"})
+        assert unknown.status_code == 404 and set(unknown.json()) >= {"message", "path", "requestId", "statusCode"}
+        failed = client.post("/v2/generate/audio", json={"model": "test/tone", "prompt": "fail"}).json()["id"]
+        answer = client.get("/v2/generate/audio/stream", params={"generation_id": failed})
+        assert answer.status_code == 409 and "asked to fail" in answer.json()["message"]
+        done = client.post("/v2/generate/audio", json={"model": "test/tone", "prompt": "x", "duration": 5}).json()
+        answer = client.get("/v2/generate/audio/stream", params={"generation_id": done["id"], "sample": 3})
+        assert answer.status_code == 400 and "sample" in answer.json()["message"]
+        anonymous = httpx.get(f"{live_server.base_url}/v2/generate/audio/stream", params={"generation_id": failed})
+        assert anonymous.status_code == 401
