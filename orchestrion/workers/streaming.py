@@ -48,6 +48,8 @@ class TrackStream:
         self.next_frame = 0
         self.pieces = 0
         self.failed = False
+        self.total = 0
+        self.samples: list[np.ndarray] = []  # the 16-bit samples sent, the finished file's own
 
     def add(self, start: int, audio: np.ndarray, total: int) -> None:
         if self.failed or start != self.next_frame:  # a gap (a retry's engine starts again): nothing more is sent
@@ -55,7 +57,10 @@ class TrackStream:
             return
         if start == 0:
             self.pending.append(wav_header(total))
-        self.pending.append(pcm16(audio, start).tobytes())
+        self.total = total
+        samples = pcm16(audio, start)
+        self.samples.append(samples)
+        self.pending.append(samples.tobytes())
         self.pending_frames += audio.shape[0]
         self.next_frame = start + audio.shape[0]
         wanted = _FIRST_FRAMES if self.pieces < _FIRST_PIECES else _LATER_FRAMES
@@ -64,6 +69,13 @@ class TrackStream:
             self.pending, self.pending_frames = [], 0
             self.pieces += 1
             self.writer.submit(self._put, key, data)
+
+    def track(self) -> np.ndarray | None:
+        """The whole track as the 16-bit samples sent (what its WAV file holds), once every piece came; else None.
+        The worker stores these rather than encoding the track again."""
+        if self.failed or self.next_frame != self.total or not self.samples:
+            return None
+        return np.concatenate(self.samples)
 
     def _put(self, key: str, data: bytes) -> Any:
         try:

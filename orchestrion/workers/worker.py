@@ -283,6 +283,8 @@ class Worker:
         with self._lock:
             self._running = None
         for run in runs:
+            self._take_streamed(run)
+        for run in runs:
             failure = next((o for o in run.outcomes if isinstance(o, BaseException)), None)
             outcome = failure if failure is not None else [o for o in run.outcomes if o is not None]
             try:
@@ -294,6 +296,20 @@ class Worker:
                 # while the worker and its engine process stay for the next one.
                 log_event(log, "job not finished: store unavailable", logging.WARNING, job=run.job.id,
                           worker=self.worker_id, reason=str(exc))
+
+    @staticmethod
+    def _take_streamed(run: _JobRun) -> None:
+        """A track whose every piece was streamed is stored as those 16-bit samples (the file is then the stream,
+        and is not encoded a second time); WAV only, the format the pieces are in."""
+        if run.job.params.get("output_format") not in (None, "wav"):
+            return
+        for sample, stream in run.streams.items():
+            outcome = run.outcomes[sample]
+            samples = stream.track()
+            if isinstance(outcome, GenerationResult) and samples is not None and outcome.sample_rate == 48_000 \
+                    and samples.shape == outcome.audio.shape:
+                run.outcomes[sample] = dataclasses.replace(outcome, audio=samples)
+            stream.samples.clear()
 
     def _attach_inputs(self, run: _JobRun) -> None:
         """Read the files ``run``'s job brings (``params["inputs"]``: name → storage key; an edit's source, a MIDI

@@ -614,7 +614,7 @@ class ComposerEngine(Engine):
             thread.join()
         rendering = state["rendering"]
         audio = master.shaped
-        figures = master.result(audio)
+        figures = master.result()
         del mix
         return rendering, Mastered(audio, sum(figures.gains), figures.lufs, figures.true_peak_db,
                                    figures.limited_db, figures.gains)

@@ -57,6 +57,8 @@ _BLOCK = 16  #: frames per limiter block
 _RANGE_DB = 6.0  #: deepest gain reduction left to the limiter; beyond it, the soft clip
 _LOOK_BLOCKS = 8  #: the limiter's lookahead (blocks): its attack covers _RANGE_DB in fewer
 _SMOOTH = 5  #: width (blocks) of the limiter curve's smoothing
+#: Peaks of the result are measured exactly above this level (true peaks are interpolated only near it).
+_PEAK_FLOOR = 10 ** ((_LIMITER_CEILING_DB - 9.0) / 20)
 _MAX_GAIN_DB = 30.0  #: most gain the level may add (a near-silent start is not pushed into noise)
 #: A unit's level makes up for what the limiter took off the units up to this many before it (those are final by
 #: then, whatever the timing: a unit is emitted _EMIT_LAG units after its level is known).
@@ -106,6 +108,9 @@ class StreamMaster:
         self.chained = self.levelled = self.peaked = self.limited = self.emitted = 0  # units through each stage
         self.energy = np.zeros((self.units, 2))  # per unit: energy before the limiter and after it
         self.deepest = 0.0
+        # the result measured as it goes out: its loudness, and each unit's true peak once the next is final
+        self.out_meter = LoudnessMeter(frames, sample_rate)
+        self.out_peak = 0.0
 
     # -- what each stage needs ---------------------------------------------------------------------------------
     def _unit_end(self, unit: int) -> int:
@@ -159,11 +164,26 @@ class StreamMaster:
     def done(self) -> bool:
         return self.emitted >= self.units
 
-    def result(self, audio: np.ndarray) -> Streamed:
-        """The figures of the finished track ``audio`` (every piece yielded, in place)."""
-        lufs = integrated_loudness(audio, self.sample_rate)
+    def result(self) -> Streamed:
+        """The figures of the finished track (once every piece is yielded)."""
+        if not self.done:
+            raise RuntimeError("the track is not finished")
+        self._measure_peak(self.units - 1)
         level = float(self.level_db[-1]) if self.units else 0.0
-        return Streamed((float(self.pre_db or 0.0), level), lufs, true_peak_db(audio), self.deepest)
+        peak = self.out_peak
+        if peak < _PEAK_FLOOR:  # exact only above the floor: a track this quiet is measured whole
+            peak = 10 ** (true_peak_db(self.shaped) / 20)
+        lufs = self.out_meter.result() if self.frames > int(0.4 * self.sample_rate) else integrated_loudness(
+            self.shaped, self.sample_rate)
+        return Streamed((float(self.pre_db or 0.0), level), lufs, 20 * math.log10(peak) if peak > 0 else -math.inf,
+                        self.deepest)
+
+    def _measure_peak(self, unit: int) -> None:
+        start, stop = unit * UNIT, self._unit_end(unit)
+        lo, hi = max(start - _BLOCK, 0), min(stop + _BLOCK, self.frames)
+        peaks = block_true_peaks(self.shaped[lo:hi], _BLOCK, _PEAK_FLOOR)
+        first = (start - lo) // _BLOCK
+        self.out_peak = max(self.out_peak, float(peaks[first : first + -(-(stop - start) // _BLOCK)].max()))
 
     # -- stages ------------------------------------------------------------------------------------------------
     def _pre_gain(self, mix: np.ndarray, window: int) -> float:
@@ -271,6 +291,9 @@ class StreamMaster:
         piece *= gain[:, None]
         self.energy[unit, 1] = float(np.square(piece, dtype=np.float64).sum())
         self.deepest = min(self.deepest, float(smooth.min()))
+        self.out_meter.feed(piece)
+        if unit > 0:
+            self._measure_peak(unit - 1)
         return start, piece
 
 
