@@ -128,6 +128,16 @@ class Settings:
     #: Attempts per delivery before it is given up; retries wait ``webhook_retry_seconds`` doubling each time.
     webhook_max_attempts: int = 8
     webhook_retry_seconds: float = 10.0
+    #: Live sessions (``/v1/live``, docs/live.md) one key may hold open at once (0: none).
+    live_max_sessions_per_key: int = 4
+    #: Live sessions one API process holds open at once (0: live sessions are off).
+    live_max_sessions: int = 32
+    #: Most audio a live session sends ahead of real time (seconds, 0.2-2).
+    live_lead_seconds: float = 1.5
+    #: A live client that leaves this many seconds of audio unsent (it stopped reading) is dropped.
+    live_drop_seconds: float = 5.0
+    #: Time a live client has to send its ``setup`` message after connecting.
+    live_setup_timeout_seconds: float = 5.0
     models: Mapping[str, ModelConfig] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
 
@@ -194,6 +204,11 @@ _FIELD_TYPES: dict[str, type] = {
     "webhook_timeout_seconds": float,
     "webhook_max_attempts": int,
     "webhook_retry_seconds": float,
+    "live_max_sessions_per_key": int,
+    "live_max_sessions": int,
+    "live_lead_seconds": float,
+    "live_drop_seconds": float,
+    "live_setup_timeout_seconds": float,
 }
 
 
@@ -201,7 +216,8 @@ _FIELD_TYPES: dict[str, type] = {
 _MINIMUMS: dict[str, float] = {"lease_seconds": 1, "max_attempts": 1, "url_ttl_seconds": 1, "max_body_bytes": 1024,
                                "max_queued_per_key": 1, "max_queued_total": 1,
                                "max_request_audio_seconds": 1, "max_vertex_response_bytes": 1024,
-                               "header_timeout_seconds": 0.1, "body_timeout_seconds": 0.1}
+                               "header_timeout_seconds": 0.1, "body_timeout_seconds": 0.1,
+                               "live_lead_seconds": 0.2, "live_drop_seconds": 1, "live_setup_timeout_seconds": 0.1}
 
 
 def _coerce(name: str, raw: Any, source: str) -> Any:
@@ -227,6 +243,8 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
         raise ConfigError(f"{source}: {name} {rule}, got {raw!r}")
     if name == "port" and value > 65535:
         raise ConfigError(f"{source}: port must be at most 65535, got {raw!r}")
+    if name == "live_lead_seconds" and value > 2:
+        raise ConfigError(f"{source}: live_lead_seconds must be at most 2, got {raw!r}")
     return value
 
 

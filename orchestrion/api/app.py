@@ -10,6 +10,7 @@ Routes::
     GET    /v2/generate/audio/generations        this key's history, cursor paged (extension)
     POST   /v1/projects/{p}/locations/{l}/publishers/google/models/lyria-002:predict   Vertex style (extension)
     GET    /files/<key>?expires=&signature=      signed file links (GET and HEAD, Range)
+    WS     /v1/live                              live sessions: the composer played and steered in real time
     GET  /v1/models   /health   /ready   /metrics
     GET  /openapi.json   /docs   /   /static/*
 
@@ -45,7 +46,9 @@ from .background import BackgroundTasks
 from .ratelimit import RateLimiter
 from .routes_events import router as events_router
 from .routes_generate import router as generate_router
+from .routes_stream import router as stream_router
 from .routes_history import router as history_router
+from .routes_live import LiveService, router as live_router
 from .routes_vertex import router as vertex_router
 from .routes_meta import STATIC_DIR, router as meta_router
 from .spec import install_openapi
@@ -123,12 +126,15 @@ def create_app(
         redoc_url=None,
     )
     app.state.orchestrion = context
+    app.state.live = LiveService(settings, metrics.live)
     install_error_handlers(app)
     app.include_router(generate_router)
+    app.include_router(stream_router)
     app.include_router(history_router)
     app.include_router(events_router)
     app.include_router(vertex_router)
     app.include_router(files_router)
+    app.include_router(live_router)
     app.include_router(meta_router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -24,8 +24,15 @@ application began its response only closes the connection.
 
 Answers given here are logged as ``request`` lines like the application's, and counted in
 ``orchestrion_http_requests_total`` under the route ``unmatched`` (no route saw them); when the application had the
-request, its middleware counts it with the status given here. WebSocket upgrades are not offered (the API has no
-WebSocket route): an ``Upgrade`` header is ignored and the request is served as plain HTTP.
+request, its middleware counts it with the status given here.
+
+WebSocket upgrades (``/v1/live``) go to :class:`LiveWebSocketProtocol` when the server is configured with it
+(``uvicorn.Config(ws=LiveWebSocketProtocol)``); without a WebSocket protocol, and for any other ``Upgrade``, the
+header is ignored and the request is served as plain HTTP. An upgraded connection leaves this protocol's timers:
+the WebSocket protocol keeps it alive with pings. :class:`LiveWebSocketProtocol` bounds what the kernel buffers for
+a client that stops reading (so the application notices within seconds, not after megabytes) and offers the
+application ``scope["extensions"]["orchestrion.abort"]``, which drops the connection at once: a close frame could
+never reach a client that does not read.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import http
 import logging
+import socket
 import uuid
 from typing import Any
 from urllib.parse import unquote
@@ -40,13 +48,15 @@ from urllib.parse import unquote
 import httptools
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from ..logs import log_event
 from .errors import error_body
 from .metrics import RequestMetrics
 from .middleware import PROTOCOL_ANSWER_SCOPE, REQUEST_ID_SCOPE, request_id_for
 
-__all__ = ["CONTINUE_POLL_SECONDS", "LINGER_SECONDS", "OrchestrionHTTPProtocol", "protocol_class"]
+__all__ = ["ABORT_EXTENSION", "CONTINUE_POLL_SECONDS", "LINGER_SECONDS", "LiveWebSocketProtocol",
+           "OrchestrionHTTPProtocol", "WEBSOCKET_SEND_BUFFER", "protocol_class"]
 
 log = logging.getLogger("orchestrion.api")
 
@@ -55,6 +65,10 @@ log = logging.getLogger("orchestrion.api")
 LINGER_SECONDS = 2.0
 #: How often a request whose client waits for ``100 Continue`` is looked at, to start its body's clock.
 CONTINUE_POLL_SECONDS = 0.5
+#: Kernel send buffer of a WebSocket connection (bytes; Linux doubles it): about a second of live audio.
+WEBSOCKET_SEND_BUFFER = 128 * 1024
+#: The scope extension that drops a WebSocket connection without a closing handshake.
+ABORT_EXTENSION = "orchestrion.abort"
 
 
 def _seconds(value: float) -> str:
@@ -71,7 +85,6 @@ class OrchestrionHTTPProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.ws_protocol_class = None
         self._header_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._linger_timer: asyncio.TimerHandle | None = None
@@ -118,7 +131,10 @@ class OrchestrionHTTPProtocol(HttpToolsProtocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            pass  # no WebSocket here: the request goes on as plain HTTP
+            if self._should_upgrade():  # a WebSocket handshake, and a WebSocket protocol to take it
+                self._cancel_timers()
+                self.handle_websocket_upgrade()
+            # otherwise the request goes on as plain HTTP
         except httptools.HttpParserError as exc:
             self._malformed(str(exc) or "the request could not be parsed")
 
@@ -326,3 +342,22 @@ def protocol_class(
         (OrchestrionHTTPProtocol,),
         {"header_timeout": float(header_timeout), "body_timeout": float(body_timeout), "metrics": metrics},
     )
+
+
+class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol with a bounded kernel send buffer and an abort hook for the application."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WEBSOCKET_SEND_BUFFER)
+            except OSError:  # not a TCP socket (a test transport): the kernel's own buffer stays
+                pass
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:  # the handshake was accepted and the application is about to start
+            scope["extensions"][ABORT_EXTENSION] = self.transport.abort

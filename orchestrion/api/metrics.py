@@ -14,7 +14,7 @@ from ..config import Settings
 from ..jobs.models import JobStatus
 from ..jobs.store import JobStore
 
-__all__ = ["CONTENT_TYPE", "RequestMetrics", "TIME_TO_AUDIO_BUCKETS", "render_metrics"]
+__all__ = ["CONTENT_TYPE", "LiveMetrics", "RequestMetrics", "TIME_TO_AUDIO_BUCKETS", "render_metrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 TIME_TO_AUDIO_BUCKETS: tuple[float, ...] = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
@@ -68,10 +68,44 @@ class _Writer:
         return "\n".join(self.lines) + "\n"
 
 
+class LiveMetrics:
+    """Live sessions (``/v1/live``) of this process: open now, started, dropped, and chunks sent late."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.open = 0
+        self.started = 0
+        self.dropped = 0
+        self.underruns = 0
+
+    def count(self, *, opened: int = 0, started: int = 0, dropped: int = 0, underruns: int = 0) -> None:
+        with self._lock:
+            self.open += opened
+            self.started += started
+            self.dropped += dropped
+            self.underruns += underruns
+
+    def write(self, out: _Writer) -> None:
+        with self._lock:
+            figures = (self.open, self.started, self.dropped, self.underruns)
+        for (name, kind, help_text), value in zip((
+            ("orchestrion_live_sessions", "gauge", "Live sessions open in this server process."),
+            ("orchestrion_live_sessions_started_total", "counter", "Live sessions that completed their setup."),
+            ("orchestrion_live_sessions_dropped_total", "counter",
+             "Live sessions closed because their client stopped reading the audio."),
+            ("orchestrion_live_underruns_total", "counter",
+             "Live audio chunks sent after their real-time due time (the client ran out of audio)."),
+        ), figures):
+            out.family(name, kind, help_text)
+            out.sample(name, value)
+
+
 class RequestMetrics:
-    """Counts and times the requests this process answered, by method, route template and status."""
+    """Counts and times the requests this process answered, by method, route template and status; holds the
+    process's live-session figures (:attr:`live`) beside them."""
 
     def __init__(self, buckets: Sequence[float] = REQUEST_DURATION_BUCKETS) -> None:
+        self.live = LiveMetrics()
         self._buckets = tuple(buckets)
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, str, int], int] = {}
@@ -115,6 +149,7 @@ class RequestMetrics:
                 running += seen
                 cumulative.append(running)
             out.histogram("orchestrion_http_request_duration_seconds", self._buckets, cumulative, count, total, {"route": route})
+        self.live.write(out)
 
 
 def render_metrics(

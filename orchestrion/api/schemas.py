@@ -215,7 +215,8 @@ class GenerateAudioRequest(BaseModel):
     ] = None
     loop: Annotated[bool | None, Field(strict=True, description="End flows seamlessly back into the start (extension).")] = None
     stems: Annotated[
-        bool | None, Field(strict=True, description="Return per-instrument stems beside the track (extension; default true).")
+        bool | None, Field(strict=True, description="Return per-instrument stems beside the track (extension; "
+                                                    "default false: made when asked for).")
     ] = None
     chords: Annotated[
         Annotated[str, Field(strict=True, min_length=1, max_length=1000,
@@ -298,7 +299,7 @@ class GenerateAudioRequest(BaseModel):
     ] = None
     sheet_music: Annotated[
         bool | None, Field(strict=True, description="Engrave the score as MusicXML and SVG pages (extension; "
-                                                    "composer models; default true).")
+                                                    "composer models; default false).")
     ] = None
     output_format: Annotated[
         Literal["wav", "flac", "mp3", "ogg"], Field(description="Encoding of audio_file (extension; default wav).")

@@ -1,5 +1,5 @@
 """What the client-side commands (`generate`, `status`, `download`, `models`) share: server options, exit codes
-for SDK errors, the progress display and JSON output.
+for SDK errors, the progress display, JSON output, and the audio player `generate --play` pipes a stream into.
 
 Output discipline: results (a path, a JSON object) go to stdout so scripts can capture them; progress and errors go
 to stderr. On a terminal the progress is a live bar; when stderr is piped it is one plain line per change.
@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
+import shutil
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 from typing import Any, Callable, Iterator, TextIO
 
@@ -18,12 +23,15 @@ import click
 from ._common import EXIT_FAILED, EXIT_SERVER, EXIT_USAGE
 
 __all__ = [
+    "PLAYERS",
+    "Player",
     "Progress",
     "api_key_option",
     "base_url_option",
     "echo_json",
     "exit_on_client_errors",
     "fail",
+    "find_player",
     "json_option",
     "make_client",
     "use_json",
@@ -63,12 +71,13 @@ def use_json(as_json: bool) -> None:
     click.get_current_context().meta[JSON_MODE] = as_json
 
 
-def fail(message: str, code: int, name: str = "error") -> "click.exceptions.Exit":
-    """Report ``message`` on stderr (and as JSON on stdout under ``--json``); return the exit to raise."""
+def fail(message: str, code: int, name: str = "error", **fields: Any) -> "click.exceptions.Exit":
+    """Report ``message`` on stderr (and as JSON on stdout under ``--json``, with ``fields`` beside the error);
+    return the exit to raise."""
     click.secho(f"Error: {message}", err=True, fg="red")
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.meta.get(JSON_MODE):
-        echo_json({"status": "error", "error": {"name": name, "message": message}, "exit_code": code})
+        echo_json({"status": "error", **fields, "error": {"name": name, "message": message}, "exit_code": code})
     return click.exceptions.Exit(code)
 
 
@@ -182,3 +191,77 @@ class Progress:
     def on_generation(self, generation: Any) -> None:
         """An ``on_update`` callback for :meth:`orchestrion.Client.audio.wait`."""
         self.update(generation.status, generation.progress, generation.queue_position)
+
+
+#: Players that read a WAV file on stdin, in the order they are looked for on PATH.
+PLAYERS: tuple[tuple[str, ...], ...] = (
+    ("ffplay", "-nodisp", "-autoexit", "-loglevel", "error", "-i", "-"),
+    ("aplay", "-q"),
+    ("paplay",),
+    ("pw-play", "-"),
+)
+
+
+def find_player() -> list[str] | None:
+    """The command line of the first player of :data:`PLAYERS` on PATH, or ``None``."""
+    for name, *args in PLAYERS:
+        found = shutil.which(name)
+        if found:
+            return [found, *args]
+    return None
+
+
+class Player:
+    """An audio player fed on its stdin from a thread, so a slow (real-time) reader never holds up the download.
+
+    A player that exits early (its window closed, no audio device) is no error: what follows is dropped, and
+    :meth:`finish` reports its exit status.
+    """
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        # Its messages go to a file, not a pipe nobody reads while it plays (a full pipe would stall it).
+        self._stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                        stderr=self._stderr)
+        self._queue: queue.Queue[bytes | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._feed, name="player-feed", daemon=True)
+        self._thread.start()
+
+    def _feed(self) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        chunk = self._queue.get()
+        while chunk is not None:
+            try:
+                stdin.write(chunk)
+                stdin.flush()
+            except (BrokenPipeError, OSError):
+                break  # the player is gone: drain what comes so the producer never waits on it
+            chunk = self._queue.get()
+        with contextlib.suppress(OSError):
+            stdin.close()
+        while chunk is not None:
+            chunk = self._queue.get()
+
+    def write(self, chunk: bytes) -> None:
+        self._queue.put(chunk)
+
+    def finish(self) -> int:
+        """Let the player play what it was given, then return its exit status."""
+        self._queue.put(None)
+        self._thread.join()
+        return self.process.wait()
+
+    def stop(self) -> None:
+        """Stop playing now (Ctrl-C, or a failed stream)."""
+        self.process.terminate()
+        self._queue.put(None)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+        self._thread.join(5)
+
+    def error_output(self) -> str:
+        """The end of what the player said on stderr (why it failed)."""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace").strip()[-500:]

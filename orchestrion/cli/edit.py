@@ -21,7 +21,7 @@ from ._client_support import (
     make_client,
     use_json,
 )
-from .generate import SEED_MAX, _output_format, delivery_options, finish_remote, report
+from .generate import SEED_MAX, _output_format, delivery_options, extras_asked, finish_remote, report
 
 __all__ = ["extend", "remix", "repaint"]
 
@@ -51,7 +51,7 @@ def run_edit(create: Callable[[Any], Any], *, fmt: str | None, output: str | Non
     fmt = _output_format(fmt, output)
     with Progress(enabled=not as_json) as progress:
         with exit_on_client_errors(base_url), make_client(base_url, api_key) as client:
-            created = create(client, output_format=fmt)
+            created = create(client, output_format=fmt, **extras_asked(stems, sheet_music))
             outcome = finish_remote(client, progress, created, model=None, fmt=fmt, output=output, midi=midi,
                                     stems=stems, sheet_music=sheet_music, timeout=timeout or None)
         elapsed = progress.elapsed

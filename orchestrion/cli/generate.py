@@ -4,10 +4,17 @@ With ``--base-url`` (or ``ORCHESTRION_BASE_URL``) the prompt goes to that server
 downloaded; without one (or with ``--local``) the engine behind the model runs right here, exactly as a worker
 would run it, and the track is encoded the way the server encodes it. Either way the path of the track is the last
 line on stdout (or, with ``--json``, one JSON object is).
+
+Through a server, ``--stream`` writes the WAV track to its path as the audio renders (the server's
+``/v2/generate/audio/stream``) instead of downloading it once finished, and ``--play`` pipes that stream into the
+first player found on PATH (:data:`~._client_support.PLAYERS`) while writing it; a track in another format is then
+downloaded as usual once finished. Without a player ``--play`` exits 2 at once, printing the generation's id: it
+goes on on the server and ``orchestrion download ID`` fetches it.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +23,15 @@ from typing import Any
 import click
 
 from ._client_support import (
+    PLAYERS,
+    Player,
     Progress,
     api_key_option,
     base_url_option,
     echo_json,
     exit_on_client_errors,
     fail,
+    find_player,
     json_option,
     make_client,
     use_json,
@@ -99,6 +109,11 @@ def _extra_params(duration: float | None, bpm: float | None, key: str | None, lo
     return {"output_format": fmt, **{name: value for name, value in given.items() if value is not None}}
 
 
+def extras_asked(stems: str | None, sheet_music: str | None) -> dict[str, bool]:
+    """The request fields that ask for the extras the flags will write (a server makes them only when asked)."""
+    return {**({"stems": True} if stems else {}), **({"sheet_music": True} if sheet_music else {})}
+
+
 def _instrument(spec: str) -> str | dict[str, str]:
     """``--instrument cello`` or ``--instrument cello:melody`` (a role, as the request's ``{"name", "role"}``)."""
     name, _, role = spec.partition(":")
@@ -152,23 +167,109 @@ def composer_params(chords: str | None, bars_per_chord: int | None, time_signatu
 
 def run_remote(client: Any, progress: Progress, *, prompt: str, negative_prompt: str | None, seed: int | None,
                model: str, params: dict[str, Any], output: str | None, midi: str | None, stems: str | None,
-               sheet_music: str | None, timeout: float | None) -> Outcome:
+               sheet_music: str | None, timeout: float | None, stream: bool = False,
+               play: bool = False) -> Outcome:
+    player_command = find_player() if play else None
     created = client.audio.generate(prompt=prompt, model=model, negative_prompt=negative_prompt, seed=seed, **params)
-    return finish_remote(client, progress, created, model=model, fmt=params["output_format"], output=output,
-                         midi=midi, stems=stems, sheet_music=sheet_music, timeout=timeout)
+    fmt = params["output_format"]
+    track = None
+    if play or stream:
+        progress.on_generation(created)
+        if play and player_command is None:
+            names = ", ".join(player[0] for player in PLAYERS)
+            raise fail(f"--play found no audio player on PATH (looked for {names}); generation {created.id} goes "
+                       f"on: `orchestrion download {created.id}` fetches it", EXIT_USAGE, "no_player",
+                       id=created.id)
+        target = None
+        if fmt == "wav":
+            target = Path(output) if output else _default_output(seed, created.id, fmt)
+        from ..client import APIError, ConflictError, OrchestrionError
+
+        try:
+            track = stream_track(client, progress, created, target, player_command)
+        except ConflictError:
+            pass  # it ended without audio: the wait below raises its error (exit 1), as without --stream
+        except OrchestrionError as exc:
+            if target is not None or isinstance(exc, APIError):
+                raise
+            # Only the playback broke: the track (another format) is downloaded below all the same.
+            click.echo(f"playback ended early: {exc.message}", err=True)
+    return finish_remote(client, progress, created, model=model, fmt=fmt, output=output, midi=midi, stems=stems,
+                         sheet_music=sheet_music, timeout=timeout, track=track, announced=play or stream)
+
+
+def stream_track(client: Any, progress: Progress, created: Any, target: Path | None,
+                 player_command: list[str] | None) -> Path | None:
+    """Write the generation's WAV stream to ``target`` as it arrives and feed it to a player; returns ``target``.
+
+    The file grows chunk by chunk (flushed, so another program can read it meanwhile); its header's sizes are made
+    exact at the end. If the stream fails the partial file is removed, and the player is stopped.
+    """
+    from ..client._wavstream import WavStreamCheck, patch_sizes
+
+    player = Player(player_command) if player_command else None
+    if player is not None:
+        click.echo(f"playing generation {created.id} through {Path(player_command[0]).name}", err=True)
+    check = WavStreamCheck(f"generation {created.id}")
+    out = None
+    try:
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            out = open(target, "wb")
+        for chunk in client.audio.stream(created):
+            check.feed(chunk)
+            if out is not None:
+                out.write(chunk)
+                out.flush()
+            if player is not None:
+                player.write(chunk)
+            if check.declared:
+                progress.update("generating", min(100.0, 100.0 * check.data_bytes / check.declared))
+        if out is not None:
+            patch_sizes(out, check)
+    except BaseException as exc:
+        if out is not None:
+            out.close()
+            target.unlink(missing_ok=True)
+        if player is not None:
+            player.stop()
+        if isinstance(exc, KeyboardInterrupt):
+            raise fail(f"interrupted; generation {created.id} goes on: `orchestrion download {created.id}` "
+                       "fetches it", EXIT_FAILED, "interrupted", id=created.id) from None
+        raise
+    if out is not None:
+        out.close()
+    if player is not None:
+        status = player.finish()
+        if status != 0:
+            detail = player.error_output()
+            click.echo(f"the player exited with status {status}{': ' + detail if detail else ''}", err=True)
+    return target
 
 
 def finish_remote(client: Any, progress: Progress, created: Any, *, model: str | None, fmt: str,
                   output: str | None, midi: str | None, stems: str | None, sheet_music: str | None,
-                  timeout: float | None) -> Outcome:
-    """Wait for a generation the server has queued (showing progress), then download what was asked for."""
-    progress.on_generation(created)
+                  timeout: float | None, track: Path | None = None, announced: bool = False) -> Outcome:
+    """Wait for a generation the server has queued (showing progress), then download what was asked for.
+
+    ``track`` is the track already written from the stream: it is kept (renamed to the default name, seed and
+    all, unless ``output`` named it) rather than downloaded again. ``announced``: ``created`` was shown already
+    (before a stream), and is stale now.
+    """
+    if not announced:
+        progress.on_generation(created)
     generation = client.audio.wait(created, timeout=timeout, on_update=progress.on_generation)
     outcome = Outcome(status=generation.status, seed=generation.seed, model=generation.model or model or "",
                       id=generation.id, plan=dict(generation.plan.raw) if generation.plan else None,
                       edit=dict(generation.edit.raw) if generation.edit else None)
-    target = Path(output) if output else _default_output(generation.seed, generation.id, fmt)
-    outcome.file = client.audio.download(generation, target)
+    if track is not None:
+        # Streamed before the server said which seed it drew: named by id then, by seed now, as a download is.
+        by_seed = generation.seed is not None and re.fullmatch(rf"orchestrion-{generation.seed}(-\d+)?", track.stem)
+        named = output or by_seed or generation.seed is None
+        outcome.file = track if named else track.replace(_default_output(generation.seed, generation.id, fmt))
+    else:
+        target = Path(output) if output else _default_output(generation.seed, generation.id, fmt)
+        outcome.file = client.audio.download(generation, target)
     if midi:
         if generation.midi_file is None:
             raise fail("the server returned no MIDI file for this model", EXIT_FAILED)
@@ -373,9 +474,15 @@ def delivery_options(command: Any) -> Any:
 @click.option("--midi-mode", type=click.Choice(["render", "arrange"]), default=None,
               help="With --midi-in: play the file's notes (render, the default) or arrange its melody in the "
                    "prompt's style (arrange).")
-@click.option("--no-sheet-music", is_flag=True, help="Composer: skip engraving the score.")
+@click.option("--no-sheet-music", is_flag=True,
+              help="Composer: do not engrave the score (the default unless --sheet-music asks for it).")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Model id (see `orchestrion models`).")
 @delivery_options
+@click.option("--stream", "stream", is_flag=True,
+              help="Through a server: write the WAV track as it renders instead of once finished.")
+@click.option("--play", is_flag=True,
+              help="Through a server: play the track as it renders (through ffplay, aplay, paplay or pw-play, the "
+                   "first on PATH), writing it as --stream does; exit 2 if none is found.")
 @click.option("--local", is_flag=True, help="Run the engine in this process even when a server is configured.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=600.0, show_default=True,
               help="Seconds to wait for a server to finish (0: no limit).")
@@ -387,8 +494,8 @@ def generate(prompt: str, negative_prompt: str | None, seed: int | None, duratio
              musical_key: str | None, loop: bool | None, chords: str | None, bars_per_chord: int | None,
              time_signature: str | None, instruments: tuple[str, ...], sections: str | None, midi_in: str | None,
              midi_mode: str | None, no_sheet_music: bool, fmt: str | None, model: str, output: str | None,
-             midi: str | None, stems: str | None, sheet_music: str | None, local: bool, timeout: float,
-             base_url: str | None, api_key: str | None, config_file: str | None, as_json: bool) -> None:
+             midi: str | None, stems: str | None, sheet_music: str | None, stream: bool, play: bool, local: bool,
+             timeout: float, base_url: str | None, api_key: str | None, config_file: str | None, as_json: bool) -> None:
     """Turn PROMPT into a track and write it.
 
     Through the server at --base-url / $ORCHESTRION_BASE_URL when one is set, in this process otherwise.
@@ -400,6 +507,7 @@ def generate(prompt: str, negative_prompt: str | None, seed: int | None, duratio
       orchestrion generate "lo-fi hip hop, rainy night, 80 BPM" -o rain.wav
       orchestrion generate "epic trailer with choir" --seed 7 --duration 60 --midi epic.mid
       orchestrion generate "a folk waltz" --chords "Am F C G" --time-signature 3/4 --instrument piano
+      orchestrion generate "warm synthwave at night" --play
     """
     use_json(as_json)
     if not prompt.strip():
@@ -410,7 +518,14 @@ def generate(prompt: str, negative_prompt: str | None, seed: int | None, duratio
     params = _extra_params(duration, bpm, musical_key, loop, fmt)
     params.update(composer_params(chords, bars_per_chord, time_signature, instruments, sections, midi_in, midi_mode,
                                   no_sheet_music))
+    params.update(extras_asked(stems, sheet_music))
     remote = bool(base_url) and not local
+    if (stream or play) and not remote:
+        raise click.UsageError(f"--{'play' if play else 'stream'} needs a server (--base-url or "
+                               "$ORCHESTRION_BASE_URL, without --local)")
+    if stream and fmt != "wav":
+        raise click.UsageError(f"--stream writes WAV as it renders; --format is {fmt} (leave out --stream, or "
+                               "use WAV)")
     with Progress(enabled=not as_json) as progress:
         if remote:
             with exit_on_client_errors(base_url):
@@ -418,7 +533,8 @@ def generate(prompt: str, negative_prompt: str | None, seed: int | None, duratio
                 with client:
                     outcome = run_remote(client, progress, prompt=prompt, negative_prompt=negative_prompt, seed=seed,
                                          model=model, params=params, output=output, midi=midi, stems=stems,
-                                         sheet_music=sheet_music, timeout=timeout or None)
+                                         sheet_music=sheet_music, timeout=timeout or None, stream=stream,
+                                         play=play)
         else:
             outcome = run_local(progress, config_file=config_file, prompt=prompt, negative_prompt=negative_prompt,
                                 seed=seed, model_id=model, params=params, output=output, midi=midi, stems=stems,

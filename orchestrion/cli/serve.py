@@ -56,7 +56,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     import uvicorn
 
     from ..api.app import create_app
-    from ..api.http_protocol import protocol_class
+    from ..api.http_protocol import LiveWebSocketProtocol, protocol_class
     from ..workers.supervisor import Supervisor
     from .keys import create_api_key
 
@@ -75,11 +75,13 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     http_protocol = protocol_class(header_timeout=settings.header_timeout_seconds,
                                    body_timeout=settings.body_timeout_seconds,
                                    metrics=app.state.orchestrion.metrics)
-    # Open event streams (and long `Prefer: wait` requests) would hold a graceful stop forever; past this many
+    # WebSockets serve live sessions (/v1/live): raw PCM gains nothing from compression, and client messages are
+    # small. Open event streams (and long `Prefer: wait` requests) would hold a graceful stop forever; past this many
     # seconds they are cut, and clients reconnect (EventSource does so by itself, resuming with Last-Event-ID).
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
                             lifespan="on", server_header=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-                            http=http_protocol, ws="none")
+                            http=http_protocol, ws=LiveWebSocketProtocol, ws_per_message_deflate=False,
+                            ws_max_size=256 * 1024)
     server = uvicorn.Server(config)
     # uvicorn handles SIGTERM/SIGINT itself, then restores the previous handlers and raises the signal again. With
     # the default handlers that second delivery would kill this process before the workers are stopped, so the

@@ -1,7 +1,8 @@
 """The Python SDK: :class:`Client` and :class:`AsyncClient`, their result types and their errors.
 
-Owns speaking the ``/v2/generate/audio`` protocol over HTTP, to Orchestrion or to any server that speaks it. Must
-not import the server side (api, jobs, workers, engines): the SDK is what users install to talk to a server.
+Owns speaking the ``/v2/generate/audio`` protocol over HTTP (and Orchestrion's live sessions, ``/v1/live``, over a
+WebSocket), to Orchestrion or to any server that speaks it. Must not import the server side (api, jobs, workers,
+engines): the SDK is what users install to talk to a server.
 """
 
 from ._async_client import AsyncAudio, AsyncClient, AsyncModels
@@ -22,6 +23,9 @@ from ._exceptions import (
     ServerError,
     WaitTimeout,
 )
+from ._live import LiveAudio, LiveError, LiveSetup, LiveState
+from ._live_async import AsyncLive, AsyncLiveConnect, AsyncLiveSession
+from ._live_client import Live, LiveSession
 from ._types import AudioFile, Edit, Generation, GenerationError, Model, Plan, PlanSection, SheetMusicFile
 
 __all__ = [
@@ -30,6 +34,9 @@ __all__ = [
     "APITimeoutError",
     "AsyncAudio",
     "AsyncClient",
+    "AsyncLive",
+    "AsyncLiveConnect",
+    "AsyncLiveSession",
     "AsyncModels",
     "Audio",
     "AudioFile",
@@ -43,6 +50,12 @@ __all__ = [
     "Generation",
     "GenerationError",
     "GenerationFailed",
+    "Live",
+    "LiveAudio",
+    "LiveError",
+    "LiveSession",
+    "LiveSetup",
+    "LiveState",
     "Model",
     "Models",
     "NotFoundError",

@@ -33,8 +33,10 @@ from ._base import (
     parse_retry_after,
 )
 from ._exceptions import GenerationFailed, OrchestrionError
+from ._live_async import AsyncLive
 from ._sse import SSEDecoder
 from ._types import AudioFile, Generation, Model
+from ._wavstream import WAV_TYPES, WavStreamCheck, patch_sizes
 
 __all__ = ["AsyncAudio", "AsyncClient", "AsyncModels"]
 
@@ -72,6 +74,8 @@ class AsyncClient(BaseClient):
         self._sleep: Callable[[float], Any] = asyncio.sleep
         self._clock: Callable[[], float] = time.monotonic
         self.audio = AsyncAudio(self)
+        #: Live sessions (``/v1/live``): ``async with client.live.connect() as session``.
+        self.live = AsyncLive(self)
         self.models = AsyncModels(self)
 
     async def aclose(self) -> None:
@@ -454,6 +458,76 @@ class AsyncAudio:
             await response.aclose()
         client._check_size(written, chosen, response, partial)
         os.replace(partial, target)
+        return target
+
+    async def stream(self, generation: Generation | str, *, sample: int = 0) -> AsyncIterator[bytes]:
+        """The track of ``generation`` (sample ``sample`` of several) as a WAV file, in chunks as it renders.
+
+        ::
+
+            with open("live.wav", "wb") as out:
+                async for chunk in client.audio.stream(generation):
+                    out.write(chunk)
+
+        The chunks joined are a whole WAV file (16-bit PCM; the header's sizes are real when the server knows the
+        length, else placeholders, which :meth:`stream_to` fixes on disk) whose samples equal the stored track's;
+        for an engine that makes its track whole the server sends the finished file when it is there, in its own
+        format (``output_format``).
+        The request is sent on the first ``anext()``; a queued generation is waited for, within the client's read
+        timeout. Raises :class:`NotFoundError` for an unknown id, :class:`ConflictError` when it failed or was
+        canceled before any audio, :class:`BadRequestError` for a ``sample`` it does not have,
+        :class:`APIConnectionError` when the stream breaks, and :class:`OrchestrionError` when it ends short of
+        the length its header announced. Breaking out early leaves the connection open until the
+        generator is collected; wrap it in :func:`contextlib.aclosing` to close it at once.
+        """
+        client = self._client
+        generation_id = client._generation_id(generation)
+        request = client._stream_request(client._http, generation_id, sample)
+        check = WavStreamCheck(f"generation {generation_id}")
+        response = await client._send(request, stream=True)
+        # An engine that makes its track whole streams the finished file, in its own format: only WAV is followed.
+        wav = response.headers.get("Content-Type", "audio/wav").split(";")[0].strip() in WAV_TYPES
+        try:
+            async for chunk in response.aiter_bytes():
+                if chunk:
+                    if wav:
+                        check.feed(chunk)
+                    yield chunk
+        except httpx.TransportError as exc:
+            raise client._connection_error(exc, request) from exc
+        finally:
+            await response.aclose()
+        if wav:
+            check.check_complete()
+
+    async def stream_to(
+        self,
+        generation: Generation | str,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        sample: int = 0,
+    ) -> Path:
+        """Write the :meth:`stream` of ``generation`` to ``path`` as it arrives; returns the path once it is whole.
+
+        ``path`` is chosen as :meth:`download`'s is (the default name is the generation id's first part, ``.wav``).
+        Unlike :meth:`download`, the file is written in place and flushed chunk by chunk, so a player can read it
+        while it grows; at the end the header's sizes are made exact. If the stream fails the incomplete file is
+        removed and the error raised, as :meth:`stream` raises it.
+        """
+        client = self._client
+        generation_id = client._generation_id(generation)
+        target = client._stream_target(path, generation_id, sample)
+        check = WavStreamCheck(f"generation {generation_id}", strict=False)
+        try:
+            with open(target, "wb") as out:
+                async for chunk in self.stream(generation_id, sample=sample):
+                    check.feed(chunk)
+                    out.write(chunk)
+                    out.flush()
+                patch_sizes(out, check)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
         return target
 
 

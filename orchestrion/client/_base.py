@@ -12,6 +12,8 @@ Everything here is free of I/O so the twins differ only in ``await``. The rules 
   (5 s); a ``Retry-After`` on any answer pushes the next poll back, never forward.
 - **Event streams**: a stream that breaks or ends before a final status is resumed with ``Last-Event-ID`` (so no
   state is heard twice), up to ``max_retries`` times in a row; any event heard resets that count.
+- **Audio streams** (``/v2/generate/audio/stream``): the GET is retried like any read until the answer starts; once
+  audio has been handed to the caller a break is raised, never retried (the caller already holds the first bytes).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 GENERATIONS_PATH = "/v2/generate/audio"
 EVENTS_PATH = "/v2/generate/audio/events"
+STREAM_PATH = "/v2/generate/audio/stream"
 MODELS_PATH = "/v1/models"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 #: Longest ``Retry-After`` (seconds) a single request sleeps through before raising instead.
@@ -320,6 +323,25 @@ class BaseClient:
                 f"the event stream of generation {generation_id} ended before a final status"
             ) from cause
         return self._retry_delay(failures - 1, None) or 0.0
+
+    # -- audio streams ------------------------------------------------------------------------------------------
+
+    def _stream_request(self, http: httpx.Client | httpx.AsyncClient, generation_id: str,
+                        sample: int) -> httpx.Request:
+        if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
+            raise ValueError(f"sample must be an int >= 0, got {sample!r}")
+        params = {"generation_id": generation_id}
+        if sample:
+            params["sample"] = str(sample)
+        return http.build_request("GET", self._api_url(STREAM_PATH), params=params,
+                                  headers=self._api_headers({"Accept": "audio/wav"}), timeout=self.timeout)
+
+    @classmethod
+    def _stream_target(cls, path: "str | os.PathLike[str] | None", generation_id: str, sample: int) -> Path:
+        """Where :meth:`stream_to` writes: as :meth:`download` chooses, the default name made from the id."""
+        stem = generation_id.split(":", 1)[0] or "stream"
+        name = f"{stem}-{sample}.wav" if sample else f"{stem}.wav"
+        return cls._download_target(path, AudioFile(url="", file_name=name))
 
     # -- downloads ----------------------------------------------------------------------------------------------
 

@@ -10,11 +10,15 @@ The tree::
      │    ├── AuthenticationError     401: missing or unknown key
      │    ├── PermissionDeniedError   403: key revoked or out of credits
      │    ├── NotFoundError           404: unknown generation (or another key's)
-     │    ├── ConflictError           409: an idempotency key reused with another body
+     │    ├── ConflictError           409: an idempotency key reused with another body, or an audio stream of
+     │    │                           a generation that failed or was canceled before any audio
      │    ├── RateLimitError          429: too many queued jobs for this key; ``retry_after`` seconds
      │    └── ServerError             5xx: the server failed or is not ready
      ├── GenerationFailed             it ended in ``error`` or ``canceled``: ``generation``, ``error_name``
      └── WaitTimeout                  :meth:`wait` gave up before a terminal status: ``generation``
+
+Live sessions (``/v1/live``) raise the same tree: an ``error`` frame's body is this body, and a close without one
+stands for its status (1013: 429, 1011: 500); see ``_live``.
 
 The server's error body is ``{"message", "path", "requestId", "statusCode", "timestamp"}``; :class:`APIError` keeps
 each field, and the class docstring is the message when the body has none (a proxy's HTML page, say).
@@ -110,7 +114,7 @@ class NotFoundError(APIError):
 
 
 class ConflictError(APIError):
-    """The request conflicts with an earlier one (an idempotency key reused with another body)."""
+    """The request conflicts with the generation's state (an idempotency key reused, or no audio to stream)."""
 
 
 class RateLimitError(APIError):

@@ -32,7 +32,8 @@ def _post(server: ServerProcess, body: dict[str, Any], *, key: str | None = None
 
 
 def _made(server: ServerProcess, body: dict[str, Any]) -> dict[str, Any]:
-    answer = _post(server, {"model": COMPOSER, **body})
+    # the stems and the lead sheet show what an edit kept: ask for them (they are made when asked for)
+    answer = _post(server, {"model": COMPOSER, "stems": True, "sheet_music": True, **body})
     assert answer.status_code == 200, answer.text
     made = answer.json()
     assert made["status"] == "completed", made

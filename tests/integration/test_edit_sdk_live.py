@@ -37,7 +37,7 @@ def source(live_server: ServerProcess) -> Iterator[Generation]:
     """One short composer track (10 s) that every edit starts from."""
     with Client(live_server.base_url, live_server.api_key) as client:
         yield client.audio.generate_and_wait(model=COMPOSER, prompt="a gentle folk tune with piano and flute",
-                                             duration=10, seed=21, timeout=240)
+                                             duration=10, seed=21, sheet_music=True, timeout=240)
 
 
 def test_the_source_has_a_plan_and_sheet_music(live_server: ServerProcess, source: Generation,

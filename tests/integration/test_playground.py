@@ -8,6 +8,11 @@ ORCHESTRION_UPDATE_DOCS=1 it replaces docs/playground.png (the picture the READM
 A generation is followed over the server-sent events of /v2/generate/audio/events (read with fetch(), the key in the
 header), with one GET of the generation after the final event; where the stream fails the page polls that GET.
 
+A generation started here is heard while it renders: the page reads GET /v2/generate/audio/stream (fetch(), the
+key in the header) and schedules its PCM on Web Audio as it arrives, counting the seconds received on
+#stream-indicator (data-seconds) rather than the tests listening; once completed the player holds the stored file,
+and playing it stops the stream. Where the stream is unavailable the page is as it was without it.
+
 Composer models (docs/editing.md): the Shape area sends chords, metre, instruments and a section plan only when
 filled; a completed track's plan is drawn as a timeline with its chords, and Extend, Regenerate this section and
 Remix start new generations; its sheet music is shown page by page. Most of these views are driven with recorded
@@ -39,6 +44,35 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PROMPT = "Majestic orchestral film score with horns and timpani, building to a triumphant finale"
 EVENTS = "/v2/generate/audio/events"
 POLL = re.compile(r"/v2/generate/audio\?generation_id=")
+STREAM = "/v2/generate/audio/stream"
+# Hands the page the audio stream in odd pieces: the WAV header split over several reads, then pieces that end
+# inside a sample frame.
+RECHUNK_AUDIO = """
+(() => {
+  const realFetch = window.fetch;
+  window.fetch = async (input, init) => {
+    const response = await realFetch(input, init);
+    const url = String(input instanceof Request ? input.url : input);
+    if (!url.includes("/v2/generate/audio/stream") || !response.body) return response;
+    const source = response.body.getReader();
+    let sent = 0;
+    const body = new ReadableStream({
+      async pull(controller) {
+        const { value, done } = await source.read();
+        if (done) { controller.close(); return; }
+        for (let at = 0; at < value.length;) {
+          const size = sent < 64 ? 7 : 4099;
+          controller.enqueue(value.slice(at, at + size));
+          sent += Math.min(size, value.length - at);
+          at += size;
+        }
+      },
+      cancel(reason) { return source.cancel(reason); },
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+})();
+"""
 # Hands the page the event stream as one byte per chunk with CRLF line ends, so frames, lines and line ends all
 # arrive split across reads (as a slow link or a proxy may deliver them).
 RECHUNK_EVENTS = """
@@ -384,6 +418,81 @@ def test_a_new_generation_stops_reading_the_last_ones_stream(live_server: Server
                  headers={"Authorization": f"Bearer {live_server.api_key}"}, timeout=10).raise_for_status()
     page.wait_for_timeout(500)
     expect(status).to_contain_text("Completed")
+    expect(page.locator("#error")).to_be_hidden()
+
+
+# -- the audio stream: a track heard while it renders ----------------------------------------------------------------
+
+FIRST_AUDIO = """() => {
+  const indicator = document.getElementById('stream-indicator');
+  return Number(indicator.dataset.seconds) > 0 && !indicator.hidden
+    && {status: document.getElementById('status').textContent, shown: indicator.textContent.trim()};
+}"""
+STREAM_ENDED = """() => {
+  const indicator = document.getElementById('stream-indicator');
+  return indicator.dataset.state === 'ended' && Number(indicator.dataset.seconds);
+}"""
+
+
+@pytest.mark.parametrize("delivery", ["as sent", "in odd pieces"])
+def test_a_track_is_heard_while_it_renders(live_server: ServerProcess, page: Page, delivery: str) -> None:
+    streams: list[Request] = []
+    page.on("request", lambda request: streams.append(request) if STREAM in request.url else None)
+    if delivery != "as sent":
+        page.add_init_script(RECHUNK_AUDIO)
+    page.goto(live_server.base_url + "/")
+    give_key(page, live_server.api_key)
+    page.get_by_label("Prompt", exact=True).fill("A gentle folk tune with acoustic guitar and piano")
+    page.get_by_label("Duration (seconds)").fill("20")
+    page.get_by_role("button", name="Generate").click()
+
+    # Audio is received and scheduled while the generation still runs.
+    first = page.wait_for_function(FIRST_AUDIO, timeout=15_000).json_value()
+    assert re.match(r"Queued|Generating", first["status"]), first
+    assert re.match(r"Streaming · \d+\.\d s received", first["shown"]), first
+    # The whole track comes over the stream, as long as the stored file the player then holds.
+    streamed = page.wait_for_function(STREAM_ENDED, timeout=60_000).json_value()
+    expect_completed(page)
+    player = page.locator("#player")
+    assert streamed == pytest.approx(player.evaluate("audio => audio.duration"), abs=0.01)
+
+    (stream,) = streams
+    generation_id = page.evaluate("JSON.parse(localStorage.getItem('orchestrion.history'))[0].id")
+    assert parse_qs(urlsplit(stream.url).query) == {"generation_id": [generation_id]}
+    assert stream.headers.get("authorization") == f"Bearer {live_server.api_key}"
+    assert live_server.api_key not in stream.url
+    # Playing the stored file takes over: the stream falls silent and its indicator goes.
+    indicator = page.locator("#stream-indicator")
+    expect(indicator).to_be_visible()
+    player.evaluate("audio => audio.play()")
+    expect(indicator).to_be_hidden()
+    expect(indicator).to_have_attribute("data-state", "off")
+
+
+@pytest.mark.parametrize("answer", [404, 409])
+def test_without_the_audio_stream_the_player_waits_for_the_file(live_server: ServerProcess, page: Page,
+                                                               answer: int) -> None:
+    refused: list[str] = []
+
+    def refuse(route: Route) -> None:
+        refused.append(route.request.url)
+        route.fulfill(status=answer, content_type="application/json",
+                      body=json.dumps({"message": "no stream", "path": STREAM, "requestId": "r1",
+                                       "statusCode": answer, "timestamp": "2025-01-01T00:00:00Z"}))
+
+    page.route(re.compile(r"/v2/generate/audio/stream\?"), refuse)
+    page.goto(live_server.base_url + "/")
+    give_key(page, live_server.api_key)
+    page.evaluate("""() => {
+        window.streamShown = false;
+        const indicator = document.getElementById('stream-indicator');
+        new MutationObserver(() => { if (!indicator.hidden) window.streamShown = true; })
+            .observe(indicator, {attributes: true});
+    }""")
+    start_tone(page, "sleep:1")
+    expect_completed(page)
+    assert len(refused) == 1
+    assert page.evaluate("window.streamShown") is False
     expect(page.locator("#error")).to_be_hidden()
 
 

@@ -15,12 +15,21 @@
  * bars and chords), drawn as a timeline under the waveform, and `sheet_music` (MusicXML and SVG pages), shown in a
  * viewer. Extend, Regenerate this section (repaint) and Remix POST a new generation that names the shown one; it is
  * then followed like any other.
+ *
+ * A generation started here is heard while it renders: GET /v2/generate/audio/stream?generation_id=ID (fetch(), the
+ * key in the header, as an <audio> element could not send it) answers a WAV whose samples arrive as the engine makes
+ * them; its PCM is scheduled on Web Audio as it comes (pcm.js), with a "Streaming" indicator. The stream plays through;
+ * once the generation completes the <audio> player below holds the stored file for replay, seeking and download, and
+ * playing it stops the stream. A server without the route (404), a failed generation (409) or a browser without Web
+ * Audio simply leaves the page as it was: the track is heard from the player once completed.
  */
 "use strict";
 
 (() => {
   const API_PATH = "/v2/generate/audio";
   const EVENTS_PATH = "/v2/generate/audio/events";
+  const STREAM_PATH = "/v2/generate/audio/stream";
+  const STREAM_MIN_FRAMES = 2400;  // 50 ms: tiny network reads are gathered before a buffer is scheduled
   const KEY_STORE = "orchestrion.apiKey";
   const HISTORY_STORE = "orchestrion.history";
   const SETTINGS_STORE = "orchestrion.settings";
@@ -55,12 +64,14 @@
     remixGo: $("remix-go"), remixError: $("remix-error"),
     sheet: $("sheet"), sheetPrev: $("sheet-prev"), sheetNext: $("sheet-next"), sheetPage: $("sheet-page"),
     sheetImage: $("sheet-image"), sheetNone: $("sheet-none"), sheetDownloads: $("sheet-downloads"),
+    streamIndicator: $("stream-indicator"), streamText: $("stream-text"), streamStop: $("stream-stop"),
   };
 
   const view = {
     id: null,          // generation shown in the "Now" card
     pollToken: 0,      // bumping it cancels the event stream or poll loop in flight (see stopFollowing)
     stream: null,      // AbortController of the event stream being read
+    listen: null,      // the audio stream being heard: {controller, player, timer}
     startedAt: 0,
     tick: null,        // elapsed-time timer
     last: null,        // last answer for the shown generation
@@ -514,18 +525,20 @@
     };
     saveHistory([entry, ...loadHistory().filter((e) => e.id !== entry.id)]);
     renderHistory();
-    follow(entry.id, data);
+    follow(entry.id, data, { listen: true });
   }
 
   /* Stop following the generation in the Now card: the poll loop ends at its next step, the event stream at once. */
   function stopFollowing() {
     if (view.stream) view.stream.abort();
     view.stream = null;
+    stopListening();
     return ++view.pollToken;
   }
 
-  /* Show generation `id` in the Now card and follow it until final. `first` is an answer already in hand. */
-  async function follow(id, first) {
+  /* Show generation `id` in the Now card and follow it until final. `first` is an answer already in hand. With
+   * `listen` (a generation the user just started or opened) a running generation is heard over its audio stream. */
+  async function follow(id, first, { listen = false } = {}) {
     const token = stopFollowing();
     view.id = id;
     view.startedAt = performance.now();
@@ -538,6 +551,7 @@
     renderProgress(view.last);
     startTicking();
     if (!first || ACTIVE.has(first.status)) {
+      if (listen) listenWhileRendering(id, token);
       const controller = new AbortController();
       view.stream = controller;
       await watchEvents(id, token, controller.signal);
@@ -742,8 +756,10 @@
       setStatus(timed ? `Completed in ${took} s` : "Completed", null);
       await showResult(gen, token);
     } else if (gen.status === "canceled") {
+      stopListening(); // what the stream had sent of a canceled track is not played on
       setStatus("Canceled · credits refunded", null);
     } else {
+      stopListening();
       const reason = gen.error ? `${gen.error.message} (${gen.error.name})` : `status ${gen.status}`;
       setStatus("Failed", null);
       showError(`The generation failed: ${reason}`);
@@ -773,6 +789,140 @@
   }
 
   const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
+
+  // -- audio stream: the track heard while it renders -------------------------------------------------------------
+
+  /* Where the samples of a WAV start, once its header has arrived: {offset, channels, rate} for 16-bit PCM, null
+   * while more bytes are needed, or {error} for anything else. The data chunk's size is not read: a stream written
+   * before its length is known leaves it open. */
+  function readWavHeader(bytes) {
+    const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const tag = (at) => String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
+    if (bytes.length < 12) return null;
+    if (tag(0) !== "RIFF" || tag(8) !== "WAVE") return { error: "not a WAV stream" };
+    let at = 12;
+    let format = null;
+    while (at + 8 <= bytes.length) {
+      const id = tag(at);
+      const size = data.getUint32(at + 4, true);
+      if (id === "data") {
+        if (!format) return { error: "no format before the samples" };
+        return { offset: at + 8, ...format };
+      }
+      if (at + 8 + size > bytes.length) return bytes.length > 65536 ? { error: "header too long" } : null;
+      if (id === "fmt ") {
+        const encoding = data.getUint16(at + 8, true);
+        const channels = data.getUint16(at + 10, true);
+        const rate = data.getUint32(at + 12, true);
+        const bits = data.getUint16(at + 22, true);
+        // 1: PCM; 0xFFFE: WAVE_FORMAT_EXTENSIBLE (its sub-format is PCM for a 16-bit stream).
+        if ((encoding !== 1 && encoding !== 0xFFFE) || bits !== 16 || channels < 1 || channels > 8 || !rate) {
+          return { error: `unsupported WAV format (${encoding}, ${bits} bits)` };
+        }
+        format = { channels, rate };
+      }
+      at += 8 + size + (size % 2);
+    }
+    return null;
+  }
+
+  function showStreaming(state, seconds) {
+    const el = els.streamIndicator;
+    el.dataset.state = state;
+    el.dataset.seconds = seconds.toFixed(2);
+    el.hidden = state === "off";
+    els.streamStop.hidden = state === "off";
+    if (state === "streaming") els.streamText.textContent = `Streaming · ${seconds.toFixed(1)} s received`;
+    else if (state === "ended") els.streamText.textContent = `Streamed ${seconds.toFixed(1)} s · playing to the end`;
+  }
+
+  /* Hear generation `id` while it renders: read its audio stream and schedule the PCM as it arrives. Quietly does
+   * nothing where the stream cannot be had (the route missing, the generation failed, no Web Audio). */
+  async function listenWhileRendering(id, token) {
+    const pcm = window.OrchestrionPcm;
+    if (!pcm || !pcm.supported() || typeof ReadableStream === "undefined") return;
+    const listen = { controller: new AbortController(), player: null, timer: null };
+    view.listen = listen;
+    const url = new URL(STREAM_PATH, window.location.origin);
+    url.searchParams.set("generation_id", id);
+    const headers = { Accept: "audio/wav" };
+    const key = getKey();
+    if (key) headers.Authorization = `Bearer ${key}`;
+    let reader;
+    try {
+      const response = await fetch(url, { headers, cache: "no-store", signal: listen.controller.signal });
+      const type = (response.headers.get("Content-Type") || "").toLowerCase();
+      if (!response.ok || !/^audio\/(x-)?wave?\b/.test(type) || !response.body
+          || typeof response.body.getReader !== "function") {
+        // 404 (a server without the route), 409 (the generation failed): the events say what became of it. A
+        // track made whole in another format (an MP3 loop, say) is heard from the player once completed.
+        if (response.body) response.body.cancel().catch(() => {});
+        if (view.listen === listen) view.listen = null;
+        return;
+      }
+      reader = response.body.getReader();
+    } catch (_) {
+      if (view.listen === listen) view.listen = null;
+      return;
+    }
+    let head = new Uint8Array(0);
+    let player = null;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (view.listen !== listen || token !== view.pollToken) {
+          reader.cancel().catch(() => {});
+          return;
+        }
+        if (done) break;
+        if (!player) {
+          const joined = new Uint8Array(head.length + value.length);
+          joined.set(head);
+          joined.set(value, head.length);
+          const header = readWavHeader(joined);
+          if (header === null) {
+            head = joined;
+            continue;
+          }
+          if (header.error) {
+            reader.cancel().catch(() => {});
+            view.listen = null;
+            return;
+          }
+          player = new pcm.PcmPlayer({ rate: header.rate, channels: header.channels, minFrames: STREAM_MIN_FRAMES });
+          listen.player = player;
+          player.push(joined.subarray(header.offset));
+        } else {
+          player.push(value);
+        }
+        if (player.framesReceived > 0) showStreaming("streaming", player.secondsReceived);
+      }
+    } catch (_) {
+      // The connection broke or was closed by the page: what arrived still plays.
+      if (view.listen !== listen) return;
+    }
+    if (!player) {
+      view.listen = null;
+      return;
+    }
+    player.end();
+    showStreaming("ended", player.secondsReceived);
+    // When the last of it has played the indicator goes; the player below replays the stored file.
+    listen.timer = window.setTimeout(() => { if (view.listen === listen) stopListening(); },
+      (player.queued + 0.3) * 1000);
+  }
+
+  /* Stop hearing the stream: the fetch is aborted and what is queued falls silent. */
+  function stopListening() {
+    const listen = view.listen;
+    view.listen = null;
+    if (listen) {
+      listen.controller.abort();
+      if (listen.player) listen.player.close();
+      if (listen.timer) window.clearTimeout(listen.timer);
+    }
+    showStreaming("off", 0);
+  }
 
   // -- result: player, waveform, downloads ----------------------------------------------------------------------
 
@@ -1287,7 +1437,7 @@
   }
 
   function openEntry(id) {
-    follow(id, null);
+    follow(id, null, { listen: true });
     renderHistory();
     els.now.scrollIntoView({ behavior: "smooth", block: "start" });
   }
@@ -1474,7 +1624,11 @@
       saveHistory([]);
       renderHistory();
     });
-    els.player.addEventListener("play", () => window.requestAnimationFrame(animatePlayhead));
+    els.player.addEventListener("play", () => {
+      stopListening(); // the stored file takes over from the stream
+      window.requestAnimationFrame(animatePlayhead);
+    });
+    els.streamStop.addEventListener("click", stopListening);
     els.player.addEventListener("seeked", drawWaveform);
     els.player.addEventListener("timeupdate", () => { if (els.player.paused) drawWaveform(); });
     els.waveform.addEventListener("click", (event) => {

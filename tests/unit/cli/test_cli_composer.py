@@ -169,8 +169,10 @@ def test_remix_sends_prompt_tempo_and_key(runner, server):
     result = invoke(runner, "remix", SOURCE, "--prompt", "synthwave", "--bpm", "110", "--key", "E minor",
                     "--sheet-music", "sheets", "--base-url", BASE_URL)
     assert result.exit_code == 0, result.output
+    # the sheet music the flag writes is asked for: a server makes it only when asked
     assert server.created_bodies == [{"model": "orchestrion/composer", "prompt": "synthwave", "bpm": 110.0,
-                                      "key": "E minor", "output_format": "wav", "remix": {"generation_id": SOURCE}}]
+                                      "key": "E minor", "output_format": "wav", "sheet_music": True,
+                                      "remix": {"generation_id": SOURCE}}]
     assert f"remix of {SOURCE}" in result.stderr
     assert Path("sheets/lead_sheet.musicxml").exists()
     assert invoke(runner, "remix", SOURCE, "--base-url", BASE_URL).exit_code == 2  # --prompt is required

@@ -6,11 +6,28 @@ import inspect
 
 import pytest
 
-from orchestrion.client import AsyncAudio, AsyncClient, AsyncModels, Audio, Client, Generation, Models
+from orchestrion.client import (
+    AsyncAudio,
+    AsyncClient,
+    AsyncLive,
+    AsyncLiveConnect,
+    AsyncLiveSession,
+    AsyncModels,
+    Audio,
+    Client,
+    Generation,
+    Live,
+    LiveSession,
+    Models,
+)
 
-PAIRS = [(Client, AsyncClient), (Audio, AsyncAudio), (Models, AsyncModels)]
+PAIRS = [(Client, AsyncClient), (Audio, AsyncAudio), (Models, AsyncModels), (Live, AsyncLive),
+         (LiveSession, AsyncLiveSession)]
 #: Methods that differ by name between the twins, as in httpx.
-RENAMED = {"close": "aclose", "__enter__": "__aenter__", "__exit__": "__aexit__"}
+RENAMED = {"close": "aclose", "__enter__": "__aenter__", "__exit__": "__aexit__", "__iter__": "__aiter__"}
+#: Sync methods whose async twin is a plain function returning an awaitable async context manager, as
+#: ``websockets.connect`` is: ``session = await client.live.connect()`` or ``async with client.live.connect() as s``.
+OPENERS = {"connect"}
 
 
 def public_methods(cls):
@@ -28,7 +45,10 @@ def test_twins_have_the_same_methods_and_signatures(sync_cls, async_cls):
     assert {RENAMED.get(name, name) for name in sync_methods} == set(async_methods)
     for name, sync_method in sync_methods.items():
         async_method = async_methods[RENAMED.get(name, name)]
-        if inspect.isgeneratorfunction(sync_method):
+        if name in OPENERS:
+            assert not inspect.iscoroutinefunction(async_method)
+            assert inspect.signature(async_method).return_annotation == "AsyncLiveConnect"
+        elif inspect.isgeneratorfunction(sync_method):
             # A sync iterator's twin is an async iterator (``async for``), not a coroutine.
             assert inspect.isasyncgenfunction(async_method), f"{async_cls.__name__}.{name} must be an async generator"
         else:
@@ -63,4 +83,19 @@ def test_resources_are_attached_the_same_way():
     sync_client, async_client = Client("http://x.test"), AsyncClient("http://x.test")
     assert type(sync_client.audio) is Audio and type(async_client.audio) is AsyncAudio
     assert type(sync_client.models) is Models and type(async_client.models) is AsyncModels
+    assert type(sync_client.live) is Live and type(async_client.live) is AsyncLive
     sync_client.close()
+
+
+def test_the_async_live_opener_can_be_awaited_or_entered():
+    assert {"__await__", "__aenter__", "__aexit__"} <= set(vars(AsyncLiveConnect))
+    assert inspect.iscoroutinefunction(AsyncLiveConnect.__aenter__)
+    assert inspect.iscoroutinefunction(AsyncLiveConnect.__aexit__)
+    # The sync session is its own context manager: ``with client.live.connect() as session``.
+    assert inspect.signature(Live.connect).return_annotation == "LiveSession"
+
+
+def test_streams_are_generators_on_both_twins():
+    assert inspect.isgeneratorfunction(Audio.stream) and inspect.isasyncgenfunction(AsyncAudio.stream)
+    assert list(inspect.signature(Audio.stream).parameters) == ["self", "generation", "sample"]
+    assert list(inspect.signature(Audio.stream_to).parameters) == ["self", "generation", "path", "sample"]

@@ -19,7 +19,7 @@ CLIENT = "orchestrion.client"
 #: Subpackages and modules of the service: the SDK installs without them.
 SERVER_SIDE = ("api", "jobs", "workers", "engines", "storage", "cli", "config", "webhooks", "retention", "logs")
 #: Third-party distributions the SDK may import; everything else it uses is the standard library.
-SDK_THIRD_PARTY = {"httpx"}
+SDK_THIRD_PARTY = {"httpx", "websockets"}
 
 
 def module_name(path: Path, package_root: Path, package: str) -> str:
@@ -152,7 +152,7 @@ def test_the_sdk_imports_nothing_of_the_server_side():
     assert {name: found for name, found in offending.items() if found} == {}
 
 
-def test_the_sdk_needs_only_httpx_beyond_the_standard_library():
+def test_the_sdk_needs_only_httpx_and_websockets_beyond_the_standard_library():
     third_party = {
         target.partition(".")[0]
         for targets in sdk_graph().values()
