@@ -189,7 +189,9 @@ def test_a_live_session_plays_and_follows_changes(live_server: ServerProcess, pa
     live.get_by_role("button", name="Play").click()
     status = page.locator("#live-status")
     expect(status).to_contain_text("Playing", timeout=10_000)
-    expect(page.locator("#live-applied")).to_contain_text("play")
+    # the state frames show what took effect and at which bar (the start, then the prompts heard from bar 0)
+    expect(page.locator("#live-applied")).to_contain_text(re.compile(r"play|prompts"))
+    expect(page.locator("#live-applied")).to_have_attribute("data-bar", re.compile(r"^\d+$"))
 
     # PCM frames arrive and are scheduled as they come (an initial lead, then real time).
     wait_received(page, 1.0)

@@ -344,7 +344,7 @@
       return { error: "At most 8 instruments, separated by commas.", field: els.instruments };
     }
     if (instruments.length) fields.instruments = instruments;
-    if (!els.sheetMusicOn.checked) fields.sheet_music = false;
+    if (els.sheetMusicOn.checked) fields.sheet_music = true; // made only when asked for
     const rows = planRowValues();
     const sections = [];
     for (const [i, v] of rows.entries()) {
@@ -1169,6 +1169,7 @@
     const entry = loadHistory().find((e) => e.id === gen.id) || {};
     const body = { model: gen.model || entry.model || els.model.value, ...edit };
     body.output_format = entry.output_format || "wav";
+    if (els.sheetMusicOn.checked) body.sheet_music = true; // an edit engraves its score when asked, as a track does
     button.disabled = true;
     try {
       const { data } = await api("POST", API_PATH, { body });
