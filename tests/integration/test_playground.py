@@ -619,12 +619,14 @@ def test_the_shape_is_sent_for_composer_models_only_when_filled(live_server: Ser
     page.get_by_label("Prompt", exact=True).fill("a folk song")
     generate = page.get_by_role("button", name="Generate")
 
-    # Empty: none of the shape's fields is sent, the duration is.
+    # Empty: none of the shape's fields is sent but the box that asks for sheet music (the server engraves only
+    # when asked), the duration is.
     recorded.replies.append((400, {"message": "stop here", "path": "/v2/generate/audio", "requestId": "r1",
                                    "statusCode": 400, "timestamp": "2025-01-01T00:00:00Z"}))
     generate.click()
     expect(page.get_by_role("alert")).to_contain_text("stop here")
-    assert not set(SHAPE_FIELDS) & set(recorded.posts[-1]) and recorded.posts[-1]["duration"] == 30
+    assert not (set(SHAPE_FIELDS) - {"sheet_music"}) & set(recorded.posts[-1])
+    assert recorded.posts[-1]["sheet_music"] is True and recorded.posts[-1]["duration"] == 30
 
     # Filled: chords, metre, instruments and the plan; no duration (the plan sets it).
     page.locator("#shape > summary").click()
@@ -711,7 +713,7 @@ def test_the_plan_edits_and_sheet_music_from_recorded_answers(live_server: Serve
     page.get_by_role("button", name="Regenerate section").click()
     expect(page.locator("#repaint-error")).to_contain_text("not completed")
     expect(page.locator("#error")).to_be_hidden()
-    assert recorded.posts[-1] == {"model": "google/lyria2", "output_format": "wav",
+    assert recorded.posts[-1] == {"model": "google/lyria2", "output_format": "wav", "sheet_music": True,
                                   "repaint": {"generation_id": source_id, "start": 2.0, "end": 6.0,
                                               "prompt": "sparser, just piano"}}
     page.get_by_label("Prompt for the section").press("Escape")  # closes, back to the section's button
@@ -752,7 +754,7 @@ def test_the_plan_edits_and_sheet_music_from_recorded_answers(live_server: Serve
     page.get_by_role("button", name="Extend").click()
     expect(page.locator("#result-title")).to_have_text("a folk song (extended by 30 s)")
     expect_completed(page)
-    assert recorded.posts[-1] == {"model": "google/lyria2", "output_format": "wav",
+    assert recorded.posts[-1] == {"model": "google/lyria2", "output_format": "wav", "sheet_music": True,
                                   "extend": {"generation_id": source_id, "seconds": 30}}
     expect(page.locator("#result-meta")).to_contain_text("extended of")
     assert page.locator("#player").evaluate("audio => audio.duration") == pytest.approx(42, abs=0.1)

@@ -344,7 +344,7 @@
       return { error: "At most 8 instruments, separated by commas.", field: els.instruments };
     }
     if (instruments.length) fields.instruments = instruments;
-    if (els.sheetMusicOn.checked) fields.sheet_music = true; // made only when asked for
+    fields.sheet_music = els.sheetMusicOn.checked; // the server engraves only when asked
     const rows = planRowValues();
     const sections = [];
     for (const [i, v] of rows.entries()) {
