@@ -18,7 +18,6 @@
   const LIVE_PATH = "/v1/live";
   const MODEL = "orchestrion/composer";
   const MAX_PROMPTS = 8;
-  const NOTES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
   const FIRST_PROMPT = "warm lo-fi piano over soft brushed drums";
 
   const $ = (id) => document.getElementById(id);
@@ -28,7 +27,7 @@
     stop: $("live-stop"), reset: $("live-reset"), status: $("live-status"), bar: $("live-bar"), time: $("live-time"),
     received: $("live-received"), tempo: $("live-tempo"), applied: $("live-applied"), error: $("live-error"),
     prompts: $("live-prompts"), rows: $("live-prompt-rows"), addPrompt: $("live-add-prompt"),
-    bpm: $("live-bpm"), scale: $("live-scale"), scales: $("live-scales"), density: $("live-density"),
+    bpm: $("live-bpm"), scale: $("live-scale"), density: $("live-density"),
     densityOut: $("live-density-out"), brightness: $("live-brightness"), brightnessOut: $("live-brightness-out"),
     densityAuto: $("live-density-auto"), brightnessAuto: $("live-brightness-auto"),
     muteBass: $("live-mute-bass"), muteDrums: $("live-mute-drums"), onlyBassDrums: $("live-only-bass-drums"),
@@ -519,24 +518,11 @@
     sendConfig({ [name]: value });
   }
 
-  function fillScales() {
-    const options = [];
-    for (const mode of ["major", "minor"]) {
-      for (const note of NOTES) {
-        const option = document.createElement("option");
-        option.value = `${note} ${mode}`;
-        options.push(option);
-      }
-    }
-    els.scales.replaceChildren(...options);
-  }
-
   // -- wiring ---------------------------------------------------------------------------------------------------
 
   function init() {
     if (!els.liveView) return;
     wireTabs();
-    fillScales();
     addPromptRow(FIRST_PROMPT, 1);
     renderButtons();
     els.connect.addEventListener("click", () => (session.ws ? disconnect() : connect()));
