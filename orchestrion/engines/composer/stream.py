@@ -45,20 +45,19 @@ from .master import (
 
 __all__ = ["LOOKAHEAD_S", "SPEED", "UNIT", "StreamMaster", "Streamed"]
 
-#: Frames of one unit: the chain, the level and the limiter each work a unit at a time (0.1 s at 48 kHz).
-UNIT = 4800
+#: Frames of one unit: the chain, the level and the limiter each work a unit at a time (0.2 s at 48 kHz).
+UNIT = 9600
 #: The level's head start (s), and how many times faster than the music its knowledge of the track grows.
 LOOKAHEAD_S, SPEED = 2.0, 10.0
 #: Seconds of the mix the pre-gain is calibrated on.
 PRE_WINDOW_S = 2.0
 #: Mix level (dBFS RMS) the chain is fed at, as :func:`.master.master` feeds it.
 _CHAIN_LEVEL_DB = -20.0
+_METER_CHUNK = 5 * UNIT  #: frames the loudness meters are fed at a time (one second)
 _BLOCK = 16  #: frames per limiter block
 _RANGE_DB = 6.0  #: deepest gain reduction left to the limiter; beyond it, the soft clip
 _LOOK_BLOCKS = 8  #: the limiter's lookahead (blocks): its attack covers _RANGE_DB in fewer
 _SMOOTH = 5  #: width (blocks) of the limiter curve's smoothing
-#: Peaks of the result are measured exactly above this level (true peaks are interpolated only near it).
-_PEAK_FLOOR = 10 ** ((_LIMITER_CEILING_DB - 9.0) / 20)
 _MAX_GAIN_DB = 30.0  #: most gain the level may add (a near-silent start is not pushed into noise)
 #: A unit's level makes up for what the limiter took off the units up to this many before it (those are final by
 #: then, whatever the timing: a unit is emitted _EMIT_LAG units after its level is known).
@@ -97,7 +96,12 @@ class StreamMaster:
         self.fixed = gains
         self.pre_db: float | None = gains[0] if gains is not None else None
         self.ends = _ends(frames, sample_rate, False, fade_out)
+        # the loudness of the chain's output and of the result, each fed a second at a time (_METER_CHUNK), at
+        # places fixed by the track alone; the result's true peak is measured whole at the end (interpolated only
+        # near its loudest samples, that takes milliseconds)
         self.meter = LoudnessMeter(frames, sample_rate)
+        self.out_meter = LoudnessMeter(frames, sample_rate)
+        self.metered = self.out_metered = 0
         self.level_db = np.full(self.units, np.nan)  # the level's gain per unit
         self.shaped = np.zeros((frames, 2), dtype=np.float32)  # the chain's output, then the level applied
         n_blocks = -(-frames // _BLOCK)
@@ -108,19 +112,17 @@ class StreamMaster:
         self.chained = self.levelled = self.peaked = self.limited = self.emitted = 0  # units through each stage
         self.energy = np.zeros((self.units, 2))  # per unit: energy before the limiter and after it
         self.deepest = 0.0
-        # the result measured as it goes out: its loudness, and each unit's true peak once the next is final
-        self.out_meter = LoudnessMeter(frames, sample_rate)
-        self.out_peak = 0.0
 
     # -- what each stage needs ---------------------------------------------------------------------------------
     def _unit_end(self, unit: int) -> int:
         return self.frames if unit >= self.units - 1 else (unit + 1) * UNIT
 
     def _known(self, unit: int) -> int:
-        """Frames of the chain's output the level of ``unit`` is computed from (a fixed schedule)."""
+        """Frames of the chain's output the level of ``unit`` is computed from (a fixed schedule, in whole seconds).
+        """
         # a unit is emitted _EMIT_LAG units after its level is known: the schedule counts from the first emission
         seconds = LOOKAHEAD_S + SPEED * max(unit - _EMIT_LAG, 0) * UNIT / self.sample_rate
-        return min(self.frames, int(math.ceil(seconds * self.sample_rate / UNIT)) * UNIT)
+        return min(self.frames, int(math.ceil(seconds * self.sample_rate / _METER_CHUNK)) * _METER_CHUNK)
 
     # -- feeding -------------------------------------------------------------------------------------------------
     def feed(self, mix: np.ndarray, rendered: int) -> Iterator[tuple[int, np.ndarray]]:
@@ -168,22 +170,10 @@ class StreamMaster:
         """The figures of the finished track (once every piece is yielded)."""
         if not self.done:
             raise RuntimeError("the track is not finished")
-        self._measure_peak(self.units - 1)
         level = float(self.level_db[-1]) if self.units else 0.0
-        peak = self.out_peak
-        if peak < _PEAK_FLOOR:  # exact only above the floor: a track this quiet is measured whole
-            peak = 10 ** (true_peak_db(self.shaped) / 20)
         lufs = self.out_meter.result() if self.frames > int(0.4 * self.sample_rate) else integrated_loudness(
             self.shaped, self.sample_rate)
-        return Streamed((float(self.pre_db or 0.0), level), lufs, 20 * math.log10(peak) if peak > 0 else -math.inf,
-                        self.deepest)
-
-    def _measure_peak(self, unit: int) -> None:
-        start, stop = unit * UNIT, self._unit_end(unit)
-        lo, hi = max(start - _BLOCK, 0), min(stop + _BLOCK, self.frames)
-        peaks = block_true_peaks(self.shaped[lo:hi], _BLOCK, _PEAK_FLOOR)
-        first = (start - lo) // _BLOCK
-        self.out_peak = max(self.out_peak, float(peaks[first : first + -(-(stop - start) // _BLOCK)].max()))
+        return Streamed((float(self.pre_db or 0.0), level), lufs, true_peak_db(self.shaped), self.deepest)
 
     # -- stages ------------------------------------------------------------------------------------------------
     def _pre_gain(self, mix: np.ndarray, window: int) -> float:
@@ -207,12 +197,15 @@ class StreamMaster:
         if "vinyl" in self.production:
             _add_vinyl_noise(out, self.sample_rate, self.seed * 100_003 + unit, _VINYL_RMS)
         self.shaped[start:stop] = out
-        self.meter.feed(out)
 
     def _level(self, unit: int) -> float:
         if self.fixed is not None:
             return self.fixed[1]
         known = self._known(unit)
+        while self.metered < known:  # the chain's output up to `known` (whole seconds, or the end), not yet shaped
+            stop = min(self.metered + _METER_CHUNK, self.frames)
+            self.meter.feed(self.shaped[self.metered : stop])
+            self.metered = stop
         lufs = self.meter.result(upto=known)
         if not math.isfinite(lufs):
             return 0.0 if unit == 0 else float(self.level_db[unit - 1])
@@ -269,10 +262,12 @@ class StreamMaster:
         for distance in range(1, _LOOK_BLOCKS + 1):
             np.minimum(ahead, self.need[k + distance] + self.attack_db * distance, out=ahead)
         previous = self.curve[first - 1] if first > 0 else 0.0
-        curve = np.empty_like(ahead)
-        for i, value in enumerate(ahead.tolist()):  # a recursion: each block recovers from the one before
-            previous = min(value, previous + self.release_db, 0.0)
-            curve[i] = previous
+        # each block recovers from the one before: c[i] = min(ahead[i], c[i-1] + release, 0), unrolled into
+        # min(0, c[-1] + release·(i+1), min over j ≤ i of ahead[j] + release·(i-j)) — a running minimum
+        ramp = self.release_db * np.arange(ahead.shape[0])
+        curve = np.minimum.accumulate(ahead - ramp) + ramp
+        np.minimum(curve, previous + self.release_db + ramp, out=curve)
+        np.minimum(curve, 0.0, out=curve)
         self.curve[first:last] = curve
 
     def _emit(self, unit: int) -> tuple[int, np.ndarray]:
@@ -291,9 +286,9 @@ class StreamMaster:
         piece *= gain[:, None]
         self.energy[unit, 1] = float(np.square(piece, dtype=np.float64).sum())
         self.deepest = min(self.deepest, float(smooth.min()))
-        self.out_meter.feed(piece)
-        if unit > 0:
-            self._measure_peak(unit - 1)
+        if stop % _METER_CHUNK == 0 or stop == self.frames:
+            self.out_meter.feed(self.shaped[self.out_metered : stop])
+            self.out_metered = stop
         return start, piece
 
 
