@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .sf2 import GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, SAMPLE_RATE
+from .sf2 import GEN_CHORUS_SEND, GEN_ENVELOPE, GEN_RELEASE, GEN_REVERB_SEND, GEN_SAMPLE_MODES, SAMPLE_RATE
 
 __all__ = ["LEVEL_BATCH", "LEVEL_SECONDS", "LEVEL_VELOCITIES", "LEVEL_VELOCITY", "LEVEL_WINDOW", "Patch",
            "PatchLevel", "measure_effect_gains", "measure_levels"]
@@ -51,6 +51,11 @@ class PatchLevel:
     release: float  #: seconds the patch takes to fall silent (96 dB) after the key is let go
     #: dB the note plays over (+) or under (−) the General MIDI velocity curve at each of :data:`LEVEL_VELOCITIES`
     layers: tuple[float, ...] = ()
+    voices: int = 1  #: voices (samples at once) the note starts: what it costs FluidSynth per second they live
+    #: the volume envelope while the key is held: seconds before it decays, seconds of its decay (over 96 dB), and
+    #: the dB under the peak it sustains at
+    envelope: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    looped: bool = True  #: whether the samples loop (one that does not ends when it has played)
 
 
 _GAIN_PROGRAM = 48  # string ensemble: a chord of it measures the effects
@@ -65,11 +70,21 @@ def measure_levels(soundfont: SoundFont, batch: list[Patch]) -> dict[Patch, Patc
     rows = out.ctypes.data + np.arange(2 * n, dtype=np.uint64) * np.uint64(frames * 4)
     with soundfont.synth(channels=n, groups=n) as synth:
         release = np.zeros(len(batch))
+        voices = np.zeros(len(batch), dtype=np.int64)
+        envelopes: list[tuple[float, float, float]] = []
+        looped = np.ones(len(batch), dtype=bool)
         for i, (bank, program, drums, key) in enumerate(batch):
             synth.set_drums(i, drums)
             synth.program(i, bank, program)
-            timecents = synth.patch_generators(i, [key], LEVEL_VELOCITY, (GEN_RELEASE,))[0]
-            release[i] = 2.0 ** (timecents / 1200) if np.isfinite(timecents) else 0.0
+            values = synth.patch_generators(i, [key], LEVEL_VELOCITY, (GEN_RELEASE, *GEN_ENVELOPE, GEN_SAMPLE_MODES))
+            if np.isfinite(values).all():
+                seconds = 2.0 ** (values[:5] / 1200)  # timecents (release, delay, attack, hold, decay)
+                release[i] = seconds[0]
+                envelopes.append((float(seconds[1:4].sum()), float(seconds[4]), float(values[5]) / 10))
+                looped[i] = values[6] >= 0.5
+            else:
+                envelopes.append((0.0, 0.0, 0.0))
+            voices[i] = synth.note_voices(i, key, LEVEL_VELOCITY)
         synth.reset(reverb=(0.5, 0.5, 0.5, 0.0), chorus=False)
         for channel in range(n):
             bank, program, drums, _ = batch[channel // layers]
@@ -91,7 +106,7 @@ def measure_levels(soundfont: SoundFont, batch: list[Patch]) -> dict[Patch, Patc
     side = np.square((played[:, 0] - played[:, 1]) / 2).sum(axis=1)
     share = np.where(mid + side > 0, mid / np.maximum(mid + side, 1e-300), 1.0)
     return {patch: PatchLevel(energy[i, reference], float(share[i]), float(release[i]),
-                              tuple(float(x) for x in layered[i]))
+                              tuple(float(x) for x in layered[i]), int(voices[i]), envelopes[i], bool(looped[i]))
             for i, patch in enumerate(batch)}
 
 

@@ -93,6 +93,9 @@ _MIN_CORRELATION = {
 _MIN_VOLUME = 8
 #: Melodic keys are measured on this grid and interpolated between.
 _KEY_GRID = tuple(range(12, 128, 12))
+#: How far (dB, window power) under its loudest a note's voices end: about FluidSynth's noise floor under a sample's
+#: peak.
+_VOICE_FLOOR_DB = 90.0
 
 
 @dataclass(frozen=True)
@@ -305,6 +308,46 @@ def _loudness_db(score: Score, track: Track, levels: dict[Patch, PatchLevel], pa
     if total <= 0.0 or seconds <= 0.0:
         return math.nan, 1.0
     return 10 * math.log10(total / seconds), float((energy * mid).sum() / total)
+
+
+def voice_seconds(score: Score, track: Track, settings: StemSettings, soundfont: SoundFont) -> float:
+    """What ``track`` costs FluidSynth to render: each note's voices (:attr:`.calibrate.PatchLevel.voices`) times
+    how long they live. FluidSynth drops a voice once it has fallen about :data:`_VOICE_FLOOR_DB` under the note's
+    loudest (its noise floor), or when a sample that does not loop has played. Held, a note falls as it was measured
+    to (past the measurement, as it last fell: a pizzicato dies within a second, a pad sustains); let go, its
+    release takes it down 96 dB over the patch's release time — on top of its own fall where the sample plays out,
+    alone where it loops (a looped tail holds its level). A render splits its tracks between threads by it."""
+    notes = _playable(track)
+    if not notes:
+        return 0.0
+    pitches = np.array([n.pitch for n in notes], dtype=np.int64)
+    patches = _patch_keys(track, settings, pitches)
+    levels = soundfont.levels(patches)
+    window = LEVEL_WINDOW / SAMPLE_RATE
+    db = np.array([10 * np.log10(np.maximum(levels[p].energy, 1e-30)) for p in patches])
+    db = db - db.max(axis=1, keepdims=True) + _VOICE_FLOOR_DB  # dB above the floor, window by window
+    steps = db.shape[1]
+    alive = db > 0
+    tail = steps // 3
+    fall = np.maximum(db[:, -tail] - db[:, -1], 0.0) / ((tail - 1) * window)  # dB/s over the last third
+    with np.errstate(divide="ignore"):
+        ends = np.where(alive[:, -1], steps * window + np.where(fall > 0, db[:, -1] / np.maximum(fall, 1e-9), np.inf),
+                        (steps - np.argmax(alive[:, ::-1], axis=1)) * window)  # when it would end, held for ever
+    looped = np.array([levels[p].looped for p in patches])
+    onset, decay, sustain = np.array([levels[p].envelope for p in patches]).T
+    # a looped note held for ever ends only if its envelope decays to the floor (its measured fall may be the
+    # sample's own attack dying into the loop)
+    ends = np.where(looped, np.where(sustain >= _VOICE_FLOOR_DB, onset + decay * _VOICE_FLOOR_DB / 96.0, np.inf), ends)
+    nearest = np.abs(pitches[:, None] - np.array([p[3] for p in patches])[None, :]).argmin(axis=1)
+    voices = np.array([levels[p].voices for p in patches], dtype=np.float64)[nearest]
+    release = np.maximum([levels[p].release for p in patches], 1e-3)[nearest]
+    own_fall = np.where(looped, 0.0, fall)[nearest]
+    starts = np.maximum([n.start for n in notes], 0.0)
+    held = beats_to_seconds(score, starts + np.array([n.duration for n in notes])) - beats_to_seconds(score, starts)
+    step = np.minimum((held / window).astype(np.int64), steps - 1)
+    above = np.maximum(db[nearest, step] - np.maximum(held - steps * window, 0.0) * fall[nearest], 0.0)
+    life = np.minimum(held + above / (96.0 / release + own_fall), ends[nearest])
+    return float((voices * life).sum())
 
 
 def energy_curve(score: Score, tracks: list[Track], plans: list[TrackMix], soundfont: SoundFont,

@@ -48,6 +48,7 @@ from .mix import (
     plan_mix,
     room,
     stem_settings,
+    voice_seconds,
 )
 from .score import Score, Track
 from .sf2 import GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, SAMPLE_RATE
@@ -57,6 +58,7 @@ from .stems import STEM_BLOCK, Stem, zeroed
 __all__ = ["Rendering", "Stem", "StemSettings", "beats_to_seconds", "render", "rendered_frames", "rpn_bend_range",
            "stem_settings"]
 
+_EXACT_SPLIT = 14  # up to this many parts, the two render passes are the most even split of all
 _BLOCK = 64  # FluidSynth renders in blocks of this many frames; events land on block boundaries
 #: Frames per step of the effect-share envelopes (a multiple of _BLOCK dividing STEM_BLOCK).
 _STEP = 256
@@ -413,7 +415,7 @@ def render(score: Score, soundfont: SoundFont, *, stems: bool = True, plans: lis
     if plans is None:
         plans = plan_mix(score, score.tracks, soundfont)  # one balance for the whole piece
     if len(score.tracks) <= Synth.MAX_GROUPS:
-        passes = _halves(score)
+        passes = _halves(score, plans, soundfont)
         any_reverb, stems_by_track = _render_at_once(score, passes, plans, soundfont, mix, stems, rendered, release,
                                                      None if score.loop else progress)
         kept.update((score.tracks[i].name, stems_by_track[i]) for i in sorted(stems_by_track))
@@ -440,24 +442,31 @@ class _Abandoned(Exception):
     """A render pass stopped because another failed."""
 
 
-def _halves(score: Score) -> list[list[int]]:
+def _halves(score: Score, plans: list[TrackMix], soundfont: SoundFont) -> list[list[int]]:
     """The score's tracks (indices) in two passes of about equal work, rendered at once on two threads: each pass
     has its own synthesizer, and the mix is their sum (FluidSynth's voices, reverb and chorus are linear, so two
-    rooms fed half the sends each sum to one room fed them all). The drum kit and percussion stay together (they
-    share the drum bus). Fixed by the score alone, never by the machine, so a score renders the same everywhere."""
-    work = []
-    for track in score.tracks:  # the voices a part keeps sounding: its notes' lengths, each with a release
-        work.append(sum(min(n.duration, 16.0) + 0.5 for n in track.notes) * (2.0 if track.is_drums else 1.0) + 1.0)
+    rooms fed half the sends each sum to one room fed them all). The work is the voices each track keeps sounding
+    (:func:`.mix.voice_seconds`); the drum kit and percussion stay together (they share the drum bus). Fixed by the
+    score and the SoundFont alone, never by the machine, so a score renders the same everywhere."""
+    work = [voice_seconds(score, t, p.settings, soundfont) for t, p in zip(score.tracks, plans)]
     drums = [i for i, t in enumerate(score.tracks) if t.is_drums]
     units = ([drums] if drums else []) + [[i] for i, t in enumerate(score.tracks) if not t.is_drums]
-    units.sort(key=lambda unit: (-sum(work[i] for i in unit), unit[0]))
-    halves: list[list[int]] = [[], []]
-    load = [0.0, 0.0]
-    for unit in units:
-        side = 0 if load[0] <= load[1] else 1
-        halves[side] += unit
-        load[side] += sum(work[i] for i in unit)
-    return [sorted(half) for half in halves if half]
+    cost = np.array([sum(work[i] for i in unit) for unit in units])
+    if not units:
+        return []
+    if len(units) <= _EXACT_SPLIT:  # every split with the first unit on the first side: the most even one
+        sides = (np.arange(1 << max(len(units) - 1, 0))[:, None] >> np.arange(len(units) - 1)[None, :]) & 1
+        sides = np.concatenate([np.zeros((sides.shape[0], 1), dtype=sides.dtype), sides], axis=1)
+        second = sides @ cost
+        chosen = sides[int(np.argmin(np.abs(cost.sum() - 2 * second)))]
+    else:  # largest first, each to the lighter side
+        chosen = np.zeros(len(units), dtype=np.int64)
+        load = [0.0, 0.0]
+        for u in sorted(range(len(units)), key=lambda u: (-cost[u], units[u][0])):
+            chosen[u] = 0 if load[0] <= load[1] else 1
+            load[chosen[u]] += cost[u]
+    halves = [sorted(i for unit, side in zip(units, chosen) if side == s for i in unit) for s in (0, 1)]
+    return [half for half in halves if half]
 
 
 def _render_at_once(score: Score, passes: list[list[int]], plans: list[TrackMix], soundfont: SoundFont,

@@ -59,6 +59,7 @@ _CHANNEL_TYPE_MELODIC = 0
 _CHANNEL_TYPE_DRUM = 1
 #: Frames per ``write_float`` call while no event is due; large blocks keep Python out of the inner loop.
 _MAX_BLOCK = 1 << 15
+_POLYPHONY = 512
 
 
 def resolve_soundfont(option: str | os.PathLike[str] | None) -> Path:
@@ -117,6 +118,7 @@ def _bind() -> Any:
         "fluid_synth_get_voicelist": (None, [vp, vp, i, i]),
         "fluid_voice_gen_get": (ctypes.c_float, [vp, i]),
         "fluid_voice_get_channel": (i, [vp]),
+        "fluid_voice_get_id": (ctypes.c_uint, [vp]),
         "fluid_synth_sfload": (i, [vp, ctypes.c_char_p, i]),
         "new_fluid_settings": (vp, []),
         "new_fluid_synth": (vp, [vp]),
@@ -217,7 +219,7 @@ class Synth:
             "synth.audio-channels": groups,
             # One reverb and one chorus for the whole piece: a unit per stem would cost as much as the voices.
             "synth.effects-groups": 1,
-            "synth.polyphony": 512,
+            "synth.polyphony": _POLYPHONY,
             # Render on the calling thread: extra FluidSynth threads would fight the other workers for cores.
             "synth.cpu-cores": 1,
             "synth.reverb.active": 1,
@@ -316,21 +318,37 @@ class Synth:
         The probe notes are silenced before they sound; call :meth:`reset` before rendering.
         """
         lib = self._lib
-        voices = (ctypes.c_void_p * 64)()
         total = np.zeros(len(generators))
         count = 0
         for key in keys:
-            lib.fluid_synth_noteon(self._synth, channel, key, velocity)
-            lib.fluid_synth_get_voicelist(self._synth, voices, 64, -1)
-            for voice in voices:
-                if not voice:  # the list ends at the first empty slot
-                    break
-                if lib.fluid_voice_get_channel(voice) != channel:
-                    continue
+            for voice in self._started(channel, key, velocity):
                 count += 1
                 total += [lib.fluid_voice_gen_get(voice, g) for g in generators]
             lib.fluid_synth_all_sounds_off(self._synth, channel)
         return total / count if count else np.full(len(generators), np.nan)
+
+    def note_voices(self, channel: int, key: int, velocity: int) -> int:
+        """How many voices (samples played at once: layers, stereo pairs) one note of ``key`` starts on
+        ``channel``: what the note costs to render. The probe note is silenced before it sounds."""
+        count = len(self._started(channel, key, velocity))
+        self._lib.fluid_synth_all_sounds_off(self._synth, channel)
+        return count
+
+    def _started(self, channel: int, key: int, velocity: int) -> list[int]:
+        """Start a note; the voices it started (those of the newest note on ``channel``: notes silenced before
+        are listed until the synthesizer next renders, and must neither count nor crowd the new one out)."""
+        lib = self._lib
+        voices = (ctypes.c_void_p * _POLYPHONY)()
+        lib.fluid_synth_noteon(self._synth, channel, key, velocity)
+        lib.fluid_synth_get_voicelist(self._synth, voices, _POLYPHONY, -1)
+        mine = []
+        for voice in voices:
+            if not voice:  # the list ends at the first empty slot
+                break
+            if lib.fluid_voice_get_channel(voice) == channel:
+                mine.append((lib.fluid_voice_get_id(voice), voice))
+        newest = max((ident for ident, _ in mine), default=None)
+        return [voice for ident, voice in mine if ident == newest]
 
     @property
     def active_voices(self) -> int:
