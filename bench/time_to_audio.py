@@ -3,13 +3,16 @@ on an idle server (prints figures; not a test).
 
     .venv/bin/python bench/time_to_audio.py [--requests 12] [--workers 2]
 
-Starts `orchestrion serve --workers N` on loopback with the test configuration, sends warm-up requests, then sends
+Starts `orchestrion serve --workers N` on loopback with the test configuration, sends warm-up requests (each prompt
+once per worker, at once, so every worker's engine has met every prompt: a fresh engine process imports the
+composer's libraries on its first job, about 2 s here), then sends
 the hosted API's request (`google/lyria2`, a prompt and a seed: default parameters, so the track comes with its MIDI
 and score, not stems or sheet music) one at a time — the server idle between them — and polls the generation every
 10 ms until it is `completed`. Interleaved with them, so all share the machine's state: the same request streamed
 (`GET /v2/generate/audio/stream` right after the POST: the time to the first audio bytes past the WAV header), and
 the request with `stems: true, sheet_music: true` (what the extras cost when asked for). Prints p50 and p95 of
-each against issue 15's targets (completed p50 ≤ 0.6 s, first audio p50 ≤ 0.3 s).
+each against issue 15's targets (completed p50 ≤ 0.6 s, first audio p50 ≤ 0.3 s), and, for scale, what bare
+FluidSynth takes to render the same scores on one core.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tests.support.server import ServerProcess  # noqa: E402
 
 PROMPTS = [
@@ -90,8 +94,14 @@ def main() -> None:
     with ServerProcess(Path(tempfile.mkdtemp(prefix="orchestrion-tta-")), workers=args.workers) as server:
         headers = {"Authorization": f"Bearer {server.api_key}"}
         with httpx.Client(base_url=server.base_url, headers=headers, timeout=120) as client:
-            for warm in range(args.workers * len(PROMPTS)):  # every worker's engine meets every prompt's patches
-                time_one(client, {"model": "google/lyria2", "prompt": PROMPTS[warm % len(PROMPTS)], "seed": warm})
+            for index, prompt in enumerate(PROMPTS):  # every worker's engine meets every prompt (its imports, its
+                # patches): one request per worker at once, so each idle worker claims one
+                started = time.perf_counter()
+                ids = [client.post("/v2/generate/audio", json={"model": "google/lyria2", "prompt": prompt,
+                                                                "seed": index * args.workers + w}).json()["id"]
+                       for w in range(args.workers)]
+                for generation_id in ids:
+                    wait_completed(client, generation_id, started)
             for index in range(args.requests):
                 for name, (measure, extra) in kinds.items():
                     body = {"model": "google/lyria2", "prompt": PROMPTS[index % len(PROMPTS)], "seed": 100 + index,
@@ -105,6 +115,28 @@ def main() -> None:
               f"min {min(values):.3f} s")
     plain, _, extras = (statistics.median(v) for v in times.values())
     print(f"  stems and sheet music, when asked for, cost {extras / plain:.2f}× the hosted request's p50")
+    from orchestrion.engines.composer import ComposerEngine
+
+    engine = ComposerEngine()
+    engine.load()
+    floor = [bare_seconds(engine, PROMPTS[index % len(PROMPTS)], 100 + index) for index in range(args.requests)]
+    print(f"  FluidSynth alone rendering the same scores on one core: p50 {statistics.median(floor):.3f} s "
+          f"(min {min(floor):.3f}, max {max(floor):.3f}); on two cores at best half that, "
+          f"{statistics.median(floor) / 2:.3f} s, before composing, mastering, storing and polling")
+
+
+def bare_seconds(engine, prompt: str, seed: int) -> float:
+    """Seconds bare FluidSynth takes, on this process's one thread, to render the score the composer writes for
+    ``prompt`` and ``seed`` (every track on its channel, one pass: the floor any renderer of that score pays)."""
+    from composer import _bare_render  # bench/composer.py
+
+    from orchestrion.engines.base import GenerationRequest
+
+    score = engine._composition(GenerationRequest(prompt=prompt, seed=seed)).score
+    _bare_render(score, engine._soundfont)  # the patches' samples loaded
+    started = time.perf_counter()
+    _bare_render(score, engine._soundfont)
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":
