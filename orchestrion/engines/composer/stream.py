@@ -102,6 +102,7 @@ class StreamMaster:
         self.meter = LoudnessMeter(frames, sample_rate)
         self.out_meter = LoudnessMeter(frames, sample_rate)
         self.metered = self.out_metered = 0
+        self.measured = (-1, -math.inf)  # (frames known, their loudness): the last the level read
         self.level_db = np.full(self.units, np.nan)  # the level's gain per unit
         self.shaped = np.zeros((frames, 2), dtype=np.float32)  # the chain's output, then the level applied
         n_blocks = -(-frames // _BLOCK)
@@ -206,7 +207,9 @@ class StreamMaster:
             stop = min(self.metered + _METER_CHUNK, self.frames)
             self.meter.feed(self.shaped[self.metered : stop])
             self.metered = stop
-        lufs = self.meter.result(upto=known)
+        if self.measured[0] != known:  # once the whole track is known, every later unit reads the same figure
+            self.measured = (known, self.meter.result(upto=known))
+        lufs = self.measured[1]
         if not math.isfinite(lufs):
             return 0.0 if unit == 0 else float(self.level_db[unit - 1])
         curve, step = self.prediction, self.prediction_step
