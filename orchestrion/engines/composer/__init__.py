@@ -202,7 +202,7 @@ class ComposerEngine(Engine):
 
     Options (the model's TOML table): ``soundfont`` — a path or a short name (``"fluidr3"``, the default, or another
     name of :data:`.soundfont.SOUNDFONT_NAMES`; see docs/soundfonts.md); ``stems`` — return per-instrument stems
-    unless a request says otherwise (default true).
+    unless a request says otherwise (default false: a request asks with ``"stems": true``).
     Request parameters: ``bpm`` (40-240, what the composer can play), ``key`` ("D minor", "F#m", "E-flat major"),
     ``loop``, ``stems``, ``chords`` (a progression of chord symbols or Roman numerals, at most 64, played one per
     bar or per ``bars_per_chord`` bars), ``time_signature`` ("3/4", "7/8") and ``instruments`` (1-8 names, or
