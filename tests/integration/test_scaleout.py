@@ -204,7 +204,9 @@ class Submitter:
 def test_no_acknowledged_job_is_lost_or_doubled_when_workers_apis_and_postgres_die(
         fleet: Callable[..., Fleet], postgres: PostgresServer, report_figure: Callable[[str], None]) -> None:
     started = time.monotonic()
-    f = fleet(ORCHESTRION_LEASE_SECONDS="3", ORCHESTRION_MAX_QUEUED_PER_KEY="5000")
+    # A lease longer than the database outage below (about 3-4 s with its requests and the restart), so the jobs
+    # running through it keep their attempt; still short, so the killed worker's job is taken over within seconds.
+    f = fleet(ORCHESTRION_LEASE_SECONDS="6", ORCHESTRION_MAX_QUEUED_PER_KEY="5000")
     key = f.cli("keys", "create", "--name", "fault-test").strip().splitlines()[-1]
     store = PostgresJobStore(f.database_url)
     try:
