@@ -88,6 +88,9 @@ class ApiContext:
     limiter: RateLimiter | None = None
     #: Non-public networks webhooks may reach anyway (``webhook_allowed_networks``).
     webhook_networks: list[Any] = field(default_factory=list)
+    #: Set once the server is told to stop: requests that wait on a generation (event streams, ``Prefer: wait``,
+    #: a stream of a queued generation) answer now rather than hold the stop for its grace period.
+    stopping: bool = False
 
     _write_limiter: anyio.CapacityLimiter | None = field(default=None, init=False, repr=False)
 

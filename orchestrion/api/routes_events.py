@@ -149,7 +149,7 @@ async def _events(ctx: ApiContext, base_url: str, job_id: str, key_id: str,
             yield b"id: " + event_id.encode() + b"\ndata: " + orjson.dumps(answer) + b"\n\n"
             sent = event_id
             quiet_since = time.monotonic()
-        if job.status.is_terminal:
+        if job.status.is_terminal or ctx.stopping:  # a stopping server ends the stream: the client reconnects
             return
         if time.monotonic() - quiet_since >= keepalive:
             yield b": keep-alive\n\n"

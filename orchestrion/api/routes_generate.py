@@ -255,7 +255,7 @@ async def wait_until_done(ctx: ApiContext, job_id: str, key_id: str, timeout: fl
     while True:
         job = await ctx.read(ctx.store.get_job, job_id, key_id)
         remaining = deadline - time.monotonic()
-        if job is None or job.status.is_terminal or remaining <= 0:
+        if job is None or job.status.is_terminal or remaining <= 0 or ctx.stopping:
             return job
         await asyncio.sleep(min(pause, remaining))
         pause = min(pause * 1.5, 0.25)

@@ -24,7 +24,7 @@ from ..jobs.models import ApiKey, Job, JobStatus
 from ..storage import Storage
 from ..workers.streaming import stream_key
 from .context import ApiContext, api_context
-from .errors import BadRequest, Conflict, GatewayTimeout, NotFound
+from .errors import BadRequest, Conflict, GatewayTimeout, NotFound, ServiceUnavailable
 from .routes_generate import authenticated_key, generation_id_query
 from .spec import BEARER_SECURITY, error_responses
 
@@ -119,6 +119,9 @@ async def stream_generation(
             raise Conflict(_ended(job))
         if await request.is_disconnected():
             raise Conflict("The client went away.")
+        if ctx.stopping:
+            raise ServiceUnavailable("The server is stopping; stream the generation again in a moment.",
+                                     headers={"Retry-After": "5"})
         if time.monotonic() > deadline:
             raise GatewayTimeout("The generation did not start within 600 s; poll it, or stream it again later.")
         await asyncio.sleep(_POLL_SECONDS)

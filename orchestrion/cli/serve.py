@@ -6,6 +6,7 @@ import logging
 import os
 import shlex
 import signal
+from typing import Any
 
 import click
 
@@ -19,6 +20,19 @@ log = logging.getLogger("orchestrion.serve")
 
 #: How long a stopping server lets requests in flight finish before cutting them.
 SHUTDOWN_GRACE_SECONDS = 10
+
+
+def _server(config: Any, context: Any) -> Any:
+    """uvicorn's server, which also tells the API (``context``, its :class:`.ApiContext`) when it is told to stop:
+    event streams and waiting requests then end at once instead of holding the stop for its grace period."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            context.stopping = True
+            super().handle_exit(sig, frame)
+
+    return Server(config)
 
 
 def _welcome(settings: Settings, new_key: str | None) -> str:
@@ -76,13 +90,14 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
                                    body_timeout=settings.body_timeout_seconds,
                                    metrics=app.state.orchestrion.metrics)
     # WebSockets serve live sessions (/v1/live): raw PCM gains nothing from compression, and client messages are
-    # small. Open event streams (and long `Prefer: wait` requests) would hold a graceful stop forever; past this many
-    # seconds they are cut, and clients reconnect (EventSource does so by itself, resuming with Last-Event-ID).
+    # small. Event streams and `Prefer: wait` requests end as soon as the stop is asked (`_server`), and clients
+    # reconnect (EventSource does so by itself, resuming with Last-Event-ID); whatever else is still running past
+    # the grace period is cut.
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
                             lifespan="on", server_header=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
                             http=http_protocol, ws=LiveWebSocketProtocol, ws_per_message_deflate=False,
                             ws_max_size=256 * 1024)
-    server = uvicorn.Server(config)
+    server = _server(config, app.state.orchestrion)
     # uvicorn handles SIGTERM/SIGINT itself, then restores the previous handlers and raises the signal again. With
     # the default handlers that second delivery would kill this process before the workers are stopped, so the
     # handlers it restores are these, which let `server.run()` return and the `finally` below run.

@@ -351,11 +351,14 @@ def test_openapi_describes_the_extensions(live_server: ServerProcess) -> None:
     assert "VertexPredictRequest" in spec["components"]["schemas"]
 
 
-def test_an_open_event_stream_does_not_hold_a_stopping_server(server_factory) -> None:
+def test_requests_waiting_on_a_generation_end_as_soon_as_the_server_is_stopped(server_factory) -> None:
+    """An open event stream, a `Prefer: wait` request and a stream of a queued generation each answer at once
+    when the server is told to stop, rather than hold the stop for its 10 s grace period."""
     server: ServerProcess = server_factory(workers=0, config=TONE_ONLY)
     server.start(ready_path="/health")  # no workers: the generation stays queued and its stream stays open
     created = create(server, "never started").json()
     first_event = threading.Event()
+    answers: dict[str, Any] = {}
 
     def watch() -> None:
         try:
@@ -364,14 +367,32 @@ def test_an_open_event_stream_does_not_hold_a_stopping_server(server_factory) ->
                 for line in stream.iter_lines():
                     if line.startswith("data: "):
                         first_event.set()
-        except httpx.HTTPError:
-            pass  # the server cut the stream: what we expect
+            answers["events"] = "ended"
+        except httpx.HTTPError as exc:
+            answers["events"] = exc
 
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
+    def wait_for_it() -> None:
+        answers["wait"] = create(server, "waited for", headers={"Prefer": "wait=60"})
+
+    def stream_it() -> None:
+        answers["stream"] = httpx.get(server.base_url + "/v2/generate/audio/stream", headers=auth(server),
+                                      params={"generation_id": created["id"]}, timeout=60)
+
+    threads = [threading.Thread(target=target, daemon=True) for target in (watch, wait_for_it, stream_it)]
+    for thread in threads:
+        thread.start()
     assert first_event.wait(10)
+    time.sleep(0.5)  # the other two are waiting too
     started = time.monotonic()
     assert server.stop(timeout=40) == 0
-    assert time.monotonic() - started < 20
-    watcher.join(5)
-    assert not watcher.is_alive()
+    assert time.monotonic() - started < 5
+    for thread in threads:
+        thread.join(5)
+        assert not thread.is_alive()
+    assert answers["events"] == "ended"  # the stream ended cleanly (EventSource reconnects by itself)
+    waited = answers["wait"]
+    assert waited.status_code == 200 and waited.json()["status"] == "queued"
+    assert "Preference-Applied" not in waited.headers and waited.headers["Location"].endswith(waited.json()["id"])
+    streamed = answers["stream"]
+    assert streamed.status_code == 503 and "stopping" in streamed.json()["message"]
+    assert streamed.headers["Retry-After"] == "5"

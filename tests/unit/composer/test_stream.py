@@ -86,6 +86,17 @@ def test_silence_stays_silence():
     assert not out.any()
 
 
+def test_samples_that_are_not_numbers_master_as_silence():
+    mix = _music(8.0)
+    broken = mix.copy()
+    for at, value in ((RATE // 2, np.nan), (3 * RATE, np.inf), (6 * RATE + 7, -np.inf)):
+        broken[at : at + 100] = value
+        mix[at : at + 100] = 0.0
+    out, _ = _master(broken, [30_000] * 20)
+    assert np.isfinite(out).all()
+    np.testing.assert_array_equal(out, _master(mix, [30_000] * 20)[0])
+
+
 @pytest.fixture(scope="module")
 def engine():
     engine = ComposerEngine()

@@ -7,6 +7,7 @@ else (objects, prefixes, content types, listing, deletion, errors, plain-GET dow
 from __future__ import annotations
 
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -57,8 +58,9 @@ def test_delete_prefix_removes_one_jobs_files_only(s3: boto3.client, s3_endpoint
 
 def test_delete_prefix_pages_through_more_than_one_listing(s3: boto3.client, s3_endpoint: str) -> None:
     storage = storage_for(s3_endpoint, prefix="")
-    for index in range(1005):  # a listing page holds 1,000 objects
-        s3.put_object(Bucket=BUCKET, Key=f"big:tone/stems/{index}.wav", Body=b"")
+    with ThreadPoolExecutor(8) as pool:  # a listing page holds 1,000 objects
+        list(pool.map(lambda index: s3.put_object(Bucket=BUCKET, Key=f"big:tone/stems/{index}.wav", Body=b""),
+                      range(1005)))
     assert storage.delete_prefix("big:tone") == 1005
     assert object_names(s3) == []
 
