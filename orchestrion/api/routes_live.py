@@ -297,6 +297,8 @@ class _Connection:
                 chunk = await self.loop.run_in_executor(self.service.start_pool, session.step, False)
                 for state in chunk.states:
                     await self._send(state)
+                if chunk.pcm is not None:  # the fade that ends the music at a pause or stop, after what was sent
+                    await self._send(chunk.pcm)
                 if not session.playing:
                     start = None
                 continue

@@ -42,6 +42,7 @@
     errored: false,      // an error frame came: the close that follows says nothing more
     leaving: false,      // the page closed it (Disconnect)
     frames: 0,
+    serverPlaying: null, // what the last state frame said (false: audio now is the fade after a pause or stop)
   };
   let promptSerial = 0;
   const touched = new Set();  // controls the user has set
@@ -177,7 +178,7 @@
       return;
     }
     ws.binaryType = "arraybuffer";
-    Object.assign(session, { ws, ready: false, errored: false, leaving: false, frames: 0 });
+    Object.assign(session, { ws, ready: false, errored: false, leaving: false, frames: 0, serverPlaying: null });
     // Made now, inside the click: the browser lets audio start from a user's gesture.
     if (session.player) session.player.close();
     session.player = new pcm.PcmPlayer({ lead: 0.3 });
@@ -243,6 +244,7 @@
         transport("play");
       }
     } else if (message.state) {
+      if (typeof message.state.playing === "boolean") session.serverPlaying = message.state.playing;
       showState(message.state);
     } else if (message.error) {
       const status = Number(message.error.statusCode);
@@ -253,7 +255,9 @@
   }
 
   function onAudio(data) {
-    if (!session.player) return;
+    // After a pause or stop the server sends the music's last 30 ms faded out: this page silenced it already
+    // (and resumes from what it held), so that fade is not played.
+    if (!session.player || session.serverPlaying === false) return;
     session.frames += 1;
     session.player.push(data);
     showCounters();

@@ -10,6 +10,7 @@
 
 window.OrchestrionPcm = (() => {
   const RATE = 48000;
+  const FADE = 0.03; // seconds: what is silenced at once fades out over this, and what resumes fades back in
   let shared = null;
 
   /* The page's AudioContext at 48 kHz (the server's rate, so nothing is resampled), created on first use. */
@@ -126,7 +127,10 @@ window.OrchestrionPcm = (() => {
       source.buffer = buffer;
       source.connect(this.gain);
       source.start(this.next, offset);
-      source.addEventListener("ended", () => this.sources.delete(source));
+      source.addEventListener("ended", () => {
+        this.sources.delete(source);
+        source.disconnect();
+      });
       this.sources.set(source, { buffer, start: this.next - offset });
       this.next += buffer.duration - offset;
     }
@@ -147,6 +151,13 @@ window.OrchestrionPcm = (() => {
       const held = this.held;
       this.held = [];
       this.holding = false;
+      if (held.length && this.gain) { // it picks up mid-waveform: faded in, so it does not click
+        const now = this.ctx.currentTime;
+        const at = this.next < now + 0.01 ? now + this.lead : this.next; // where start() puts the first
+        this.gain.gain.cancelScheduledValues(at);
+        this.gain.gain.setValueAtTime(0, at);
+        this.gain.gain.linearRampToValueAtTime(1, at + FADE);
+      }
       for (const { buffer, offset } of held) this.start(buffer, offset);
     }
 
@@ -159,10 +170,19 @@ window.OrchestrionPcm = (() => {
       this.pendingBytes = 0;
     }
 
+    /* Silence now: what plays fades out over FADE (a cut mid-waveform clicks), what was to come never starts. */
     silence() {
+      const end = this.ctx ? this.ctx.currentTime + FADE : 0;
+      if (this.gain) {
+        const gain = this.gain.gain;
+        const now = this.ctx.currentTime;
+        gain.cancelScheduledValues(now);
+        gain.setValueAtTime(gain.value, now);
+        gain.linearRampToValueAtTime(0, end);
+        gain.linearRampToValueAtTime(1, end + FADE); // back up for what comes next (it starts a lead later)
+      }
       for (const source of this.sources.keys()) {
-        try { source.stop(); } catch (_) { /* never started */ }
-        source.disconnect();
+        try { source.stop(end); } catch (_) { /* never started */ }
       }
       this.sources.clear();
       this.next = 0;

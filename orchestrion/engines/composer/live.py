@@ -36,8 +36,8 @@ from .soundfont import SoundFont
 from .theory import pitch_class_name
 from .variation import settle
 
-__all__ = ["CHUNK_FRAMES", "CYCLE", "Chunk", "LiveConfig", "LiveMessageError", "LiveSession", "PHRASE_BARS",
-           "Prompt", "blend", "parse_message"]
+__all__ = ["CHUNK_FRAMES", "CYCLE", "Chunk", "FADE_FRAMES", "LiveConfig", "LiveMessageError", "LiveSession",
+           "PHRASE_BARS", "Prompt", "blend", "parse_message"]
 
 CHUNK_FRAMES = 9600  #: 200 ms at 48 kHz
 PHRASE_BARS = 4
@@ -52,6 +52,10 @@ _SCORES_KEPT = 8
 _BAR_FIELDS = ("density", "brightness", "mute_bass", "mute_drums", "only_bass_and_drums")
 _PHRASE_FIELDS = ("bpm", "scale")
 _TRANSPORT = ("play", "pause", "stop", "reset")
+#: Frames over which the music fades out where ``pause``, ``stop`` or ``reset`` cuts it, and back in where ``play``
+#: resumes it: 30 ms, short enough to keep the music's place, long enough that no cut clicks.
+FADE_FRAMES = 1440
+_FADE = (0.5 - 0.5 * np.cos(np.pi * (np.arange(FADE_FRAMES) + 0.5) / FADE_FRAMES)).astype(np.float32)[:, None]
 
 
 class LiveMessageError(ValueError):
@@ -93,6 +97,10 @@ class Chunk:
 
     states: list[dict[str, Any]]
     pcm: bytes | None = None
+
+
+def _pcm(audio: np.ndarray) -> bytes:
+    return np.round(audio * 32767.0).astype("<i2").tobytes()
 
 
 # -- messages --------------------------------------------------------------------------------------------------
@@ -246,6 +254,8 @@ class LiveSession:
         self._bpm = 0.0
         self._key = (0, "major")
         self._pending_state: tuple[int, dict[str, Any]] | None = None
+        self._tail: np.ndarray | None = None  # the faded end of the music a pause, stop or reset cut
+        self._fade_in = False  # the next chunk resumes paused music
 
     # -- messages ----------------------------------------------------------------------------------------------
 
@@ -287,14 +297,33 @@ class LiveSession:
             transport, self._transport = self._transport, []
         for kind in transport:
             states += self._transport_change(kind)
+        tail, self._tail = self._tail, None
         if not self.playing or not render:
-            return Chunk(states)
-        audio = self._player.render(self.chunk_frames)
+            if tail is None or self.playing:  # playing on (a reset): the fade opens the next chunk
+                self._tail = tail
+                return Chunk(states)
+            # the music ends on its fade, in a chunk of the usual length
+            audio = np.zeros((self.chunk_frames, 2), dtype=np.float32)
+            audio[: tail.shape[0]] = tail
+            return Chunk(states, _pcm(audio))
+        audio = self._player.render(self.chunk_frames - (0 if tail is None else tail.shape[0]))
+        if self._fade_in:
+            n = min(FADE_FRAMES, audio.shape[0])
+            audio[:n] *= _FADE[:n]
+            self._fade_in = False
+        if tail is not None:
+            audio = np.concatenate([tail, audio])
         end = self._player.out
         due = [s for f, s in self._states if f < end]
         self._states = [(f, s) for f, s in self._states if f >= end]
-        pcm = np.round(audio * 32767.0).astype("<i2").tobytes()
-        return Chunk(states + due, pcm)
+        return Chunk(states + due, _pcm(audio))
+
+    def _cut(self) -> None:
+        """The music playing now fades out over its next :data:`FADE_FRAMES` (handed out before anything else).
+        """
+        if self.playing and self._player is not None and self._tail is None:
+            n = min(FADE_FRAMES, self.chunk_frames)
+            self._tail = self._player.render(n) * _FADE[::-1][FADE_FRAMES - n:]
 
     def _transport_change(self, kind: str) -> list[dict[str, Any]]:
         if kind == "play":
@@ -307,14 +336,17 @@ class LiveSession:
         if kind == "pause":
             if not self.playing:
                 return []
-            self.playing = False
+            self._cut()
+            self.playing, self._fade_in = False, True
             return [self._state_now({"pause": {}})]
         if kind == "stop":
+            self._cut()
             state = self._state_now({"stop": {}})
             self.playing = False
             self._close_player()
             return [state]
         # reset: bar 0 of a new piece, playing on if playing
+        self._cut()
         self._close_player()
         if self.prompts or "prompts" in self._pending:
             self._start_piece()
@@ -335,6 +367,7 @@ class LiveSession:
         if self._player is not None:
             self._player.close()
         self._player = None
+        self._fade_in = False  # a new piece starts from silence
         self._states = []
         self._bar_frame = {}
 

@@ -12,7 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from orchestrion.api.app import create_app
 from orchestrion.config import ModelConfig, Settings
-from orchestrion.engines.composer.live import CHUNK_FRAMES, PHRASE_BARS, LiveMessageError, LiveSession, blend
+from orchestrion.engines.composer.live import CHUNK_FRAMES, FADE_FRAMES, PHRASE_BARS, LiveMessageError, LiveSession, blend
 from orchestrion.engines.composer.interpret import interpret
 from orchestrion.engines.composer.live_master import CEILING
 from orchestrion.engines.composer.live_play import Player
@@ -128,25 +128,62 @@ def test_the_same_seed_and_timeline_give_the_same_samples(soundfont) -> None:
     assert not np.array_equal(first, other)
 
 
+def _frames(pcm: bytes) -> np.ndarray:
+    return np.frombuffer(pcm, "<i2").reshape(-1, 2).astype(np.int32)
+
+
 def test_pause_holds_the_music_and_stop_starts_it_over(soundfont) -> None:
-    straight, _, a = run(soundfont, 12)
+    straight, _, a = run(soundfont, 13)
     a.close()
+    straight = straight.astype(np.int32)
     session = LiveSession(soundfont, 7)
     session.submit(JAZZ)
     session.submit({"play": {}})
     pcm = [session.step().pcm for _ in range(5)]
     session.submit({"pause": {}})
     paused = session.step()
-    assert paused.pcm is None and paused.states[0]["state"]["applied"] == {"pause": {}}
+    assert paused.states[0]["state"]["applied"] == {"pause": {}}
+    # the music fades out in one more chunk of the usual length, then nothing comes
+    tail = _frames(paused.pcm)
+    assert tail.shape == (CHUNK_FRAMES, 2) and not tail[FADE_FRAMES:].any()
     assert session.step().pcm is None
     session.submit({"play": {}})
     pcm += [session.step().pcm for _ in range(7)]
-    assert np.array_equal(np.frombuffer(b"".join(pcm), "<i2").reshape(-1, 2), straight)  # resumed where it paused
+    heard = np.concatenate([_frames(p) for p in pcm[:5]] + [tail[:FADE_FRAMES]] + [_frames(p) for p in pcm[5:]])
+    cut = 5 * CHUNK_FRAMES
+    expected = straight[: heard.shape[0]].astype(np.float64)
+    ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(FADE_FRAMES) + 0.5) / FADE_FRAMES)
+    expected[cut : cut + FADE_FRAMES] *= ramp[::-1, None]  # faded out where it paused
+    expected[cut + FADE_FRAMES : cut + 2 * FADE_FRAMES] *= ramp[:, None]  # and in where it resumed
+    # resumed where it paused: every sample as played straight through, the fades within rounding
+    assert np.abs(heard - expected).max() <= 1
+    np.testing.assert_array_equal(np.delete(heard, np.s_[cut : cut + 2 * FADE_FRAMES], axis=0),
+                                  np.delete(straight[: heard.shape[0]], np.s_[cut : cut + 2 * FADE_FRAMES], axis=0))
+    assert np.abs(tail[:FADE_FRAMES]).max() > 1000 and np.abs(tail[FADE_FRAMES - 8 : FADE_FRAMES]).max() < 100
     session.submit({"stop": {}})
     session.submit({"play": {}})
     again = session.step()
     assert [s["state"]["applied"] for s in again.states][:2] == [{"stop": {}}, {"play": {}}]
-    assert again.pcm == pcm[0]  # a new piece from bar 0
+    # the stopped piece's fade, then a new piece from bar 0
+    assert len(again.pcm) == 4 * CHUNK_FRAMES and _frames(again.pcm)[:FADE_FRAMES].any()
+    assert again.pcm[4 * FADE_FRAMES :] == pcm[0][: 4 * (CHUNK_FRAMES - FADE_FRAMES)]
+    session.close()
+
+
+def test_a_reset_fades_the_old_piece_into_the_new_without_a_gap(soundfont) -> None:
+    session = LiveSession(soundfont, 7)
+    session.submit(JAZZ)
+    session.submit({"play": {}})
+    first = [session.step().pcm for _ in range(4)]
+    session.submit({"reset": {}})
+    assert session.step(render=False).pcm is None  # applied, still playing: the fade opens the next chunk
+    chunk = _frames(session.step().pcm)
+    assert chunk.shape == (CHUNK_FRAMES, 2)
+    fresh = _frames(first[0])
+    np.testing.assert_array_equal(chunk[FADE_FRAMES:], fresh[: CHUNK_FRAMES - FADE_FRAMES])  # bar 0 again
+    # the old piece falls away smoothly: no step between neighbouring samples larger than the music's own
+    step = np.abs(np.diff(np.concatenate([_frames(first[-1])[-1:], chunk[: FADE_FRAMES + 1]]), axis=0)).max()
+    assert step <= np.abs(np.diff(_frames(b"".join(first)), axis=0)).max()
     session.close()
 
 
