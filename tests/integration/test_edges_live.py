@@ -20,6 +20,8 @@ import pytest
 
 from tests.support.server import ServerProcess
 
+pytestmark = pytest.mark.timed  # connections are closed at their timeouts
+
 TIMEOUT = 2.0
 #: Slack on top of a timeout for the answer to reach the client on a busy test machine.
 SLACK = 1.5

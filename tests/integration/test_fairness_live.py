@@ -17,7 +17,7 @@ import pytest
 from tests.support.postgres import PostgresServer
 from tests.support.server import ServerProcess
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timed]  # timed: the order jobs finish in follows their run times
 
 
 @pytest.fixture(scope="module")

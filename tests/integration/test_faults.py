@@ -16,7 +16,7 @@ import pytest
 from orchestrion.jobs.sqlite import SQLiteJobStore
 from tests.support.server import ServerProcess
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timed]  # timed: faults must be noticed within seconds and leases
 
 FAST_LEASE = {"ORCHESTRION_LEASE_SECONDS": "2", "ORCHESTRION_LOG_JSON": "1"}
 

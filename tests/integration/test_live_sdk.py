@@ -8,6 +8,8 @@ from orchestrion import AsyncClient, AuthenticationError, Client
 from orchestrion.client import LiveAudio, LiveError, LiveState
 from tests.support.server import ServerProcess
 
+pytestmark = pytest.mark.timed  # live sessions are held to real time
+
 TWO_SECONDS = 2 * 48000
 
 

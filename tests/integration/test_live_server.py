@@ -16,6 +16,8 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.support.server import ServerProcess
 
+pytestmark = pytest.mark.timed  # live sessions are held to real time
+
 CHUNK_SECONDS = 0.2
 PER_KEY = 8
 JAZZ = [{"text": "warm jazz piano trio", "weight": 1.0}]

@@ -22,6 +22,8 @@ from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
 from tests.integration.test_playground import browser, give_key  # noqa: F401  (the module's Chromium fixture)
 from tests.support.server import ServerProcess
 
+pytestmark = pytest.mark.timed  # the page plays a live session in real time
+
 LIVE = re.compile(r"/v1/live$")
 CHUNK_FRAMES = 9600  # 200 ms at 48 kHz
 

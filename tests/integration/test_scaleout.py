@@ -31,7 +31,7 @@ from orchestrion.jobs.postgres import PostgresJobStore
 from tests.support.postgres import PostgresServer
 from tests.support.server import clean_env, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timed]  # timed: jobs run through outages within their leases
 
 CONFIG = """
 [models."test/tone"]

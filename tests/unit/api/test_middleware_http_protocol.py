@@ -20,6 +20,8 @@ from orchestrion.api.http_protocol import CONTINUE_POLL_SECONDS, protocol_class
 from orchestrion.api.metrics import RequestMetrics
 from orchestrion.api.middleware import RequestContextMiddleware
 
+pytestmark = pytest.mark.timed  # connections are timed to the header and body timeouts
+
 HEADER_TIMEOUT = 0.4
 BODY_TIMEOUT = 0.4
 

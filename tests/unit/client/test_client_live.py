@@ -24,6 +24,8 @@ from orchestrion.client import LiveAudio, LiveError, LiveSetup, LiveState
 from tests.unit.client.fake_live_server import CHUNK_FRAMES, FakeLiveServer
 from tests.unit.client.fake_server import API_KEY, run
 
+pytestmark = pytest.mark.timed  # live sessions are held to real time
+
 
 @pytest.fixture(scope="module")
 def live_server():

@@ -21,6 +21,8 @@ from tests.support.postgres import PostgresServer
 
 from . import _upgrade
 
+pytestmark = pytest.mark.timed  # wake-ups and outages are held to fractions of a second
+
 MODEL = "test/tone"
 ROOMY = {"max_queued_per_key": 10_000, "max_queued_total": 10_000}
 SPAWN = multiprocessing.get_context("spawn")

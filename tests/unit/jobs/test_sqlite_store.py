@@ -46,6 +46,7 @@ def test_connections_use_wal_normal_sync_and_foreign_keys(store: SQLiteJobStore)
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0
 
 
+@pytest.mark.timed
 def test_a_write_lock_held_past_the_timeout_is_store_unavailable(store: SQLiteJobStore) -> None:
     store.create_job(_job(store, "before"), **ROOMY)
     blocker = sqlite3.connect(store.path, isolation_level=None)
@@ -67,6 +68,7 @@ def test_a_write_lock_held_past_the_timeout_is_store_unavailable(store: SQLiteJo
     assert store.queue_depth() == 2
 
 
+@pytest.mark.timed
 def test_many_threads_writing_at_once_all_succeed_promptly(store: SQLiteJobStore) -> None:
     store.create_job(_job(store, "warm"), **ROOMY)
     store.busy_timeout = store._db.busy_timeout = 5.0
@@ -140,6 +142,7 @@ def test_pickled_store_opens_the_same_file(store: SQLiteJobStore) -> None:
     copy.close()
 
 
+@pytest.mark.timed
 def test_wait_for_jobs_wakes_on_a_commit_and_otherwise_waits(store: SQLiteJobStore) -> None:
     started = time.monotonic()
     store.wait_for_jobs(0.15)

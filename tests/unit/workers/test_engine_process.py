@@ -25,6 +25,8 @@ from orchestrion.workers.worker import Worker
 
 from .test_worker import env, make_job  # noqa: F401 - env is a fixture
 
+pytestmark = pytest.mark.timed  # stuck engines are stopped within seconds
+
 
 def loads(tmp_path: Path) -> list[int]:
     marker = tmp_path / "loads"

@@ -124,6 +124,7 @@ def test_batches_complete_each_job_separately(env) -> None:
     assert statuses == [JobStatus.COMPLETED, JobStatus.ERROR, JobStatus.COMPLETED, JobStatus.COMPLETED]
 
 
+@pytest.mark.timed
 def test_heartbeats_keep_a_long_job_leased_and_report_progress(env) -> None:
     settings, store, key = env  # lease 2 s, the job takes 3 s: only heartbeats keep it
     job_id = make_job(store, key.id, "sleep:3")
@@ -149,6 +150,7 @@ def test_worker_refuses_unknown_models(env) -> None:
         Worker(settings, store=store, models=["nope"])
 
 
+@pytest.mark.timed
 def test_a_store_outage_while_finishing_costs_a_pause_not_the_job(env) -> None:
     settings, store, key = env
     job_id = make_job(store, key.id, "a tone")
@@ -168,6 +170,7 @@ def test_a_store_outage_while_finishing_costs_a_pause_not_the_job(env) -> None:
     assert job.status is JobStatus.COMPLETED and job.attempts == 1
 
 
+@pytest.mark.timed
 def test_a_store_outage_longer_than_the_lease_costs_the_attempt_not_the_worker(env) -> None:
     settings, store, key = env
     first = make_job(store, key.id, "a tone")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from orchestrion.jobs import JobStatus
 from orchestrion.workers.worker import Worker
 
@@ -27,6 +29,7 @@ def test_several_samples_are_generated_with_their_seeds_and_stored_apart(env) ->
         assert (settings.files_dir / ref.key).stat().st_size == ref.file_size
 
 
+@pytest.mark.timed
 def test_a_canceled_job_stops_its_engine_and_the_worker_moves_on(env) -> None:  # noqa: F811
     settings, store, key = env
     slow = make_job(store, key.id, "sleep:4")
