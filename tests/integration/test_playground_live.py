@@ -26,6 +26,7 @@ pytestmark = pytest.mark.timed  # the page plays a live session in real time
 
 LIVE = re.compile(r"/v1/live$")
 CHUNK_FRAMES = 9600  # 200 ms at 48 kHz
+RESET_FADE_FRAMES = 1440  # 30 ms (docs/live.md)
 
 
 @pytest.fixture
@@ -110,6 +111,17 @@ class RecordedLive:
             self.ws.send(chunk[-3:])
         elif kind == "pause":
             self.state(playing=False, seconds=0.4, bar=0, applied={"pause": {}})
+        elif kind in ("stop", "reset"):
+            # What the server had on its way when the message came is the old music (the page already stopped it;
+            # -7 marks the old music's samples).
+            self.ws.send(pcm(CHUNK_FRAMES, value=-7))
+            if kind == "reset":  # playing on: the old piece's 30 ms fade opens the next chunk, the new piece follows
+                self.state(bar=0, seconds=0.0, applied={"reset": {}})
+                self.ws.send(pcm(RESET_FADE_FRAMES, value=-7) + pcm(CHUNK_FRAMES - RESET_FADE_FRAMES))
+            else:  # the music's last 30 ms faded out, in a chunk of the usual length
+                self.state(playing=False, bar=0, seconds=0.6, applied={"stop": {}})
+                self.ws.send(pcm(CHUNK_FRAMES, value=-7))
+                self.state(playing=False, bar=9, seconds=0.6)  # a marker: everything before it has been read
         elif kind == "prompts":
             self.state(applied={"prompts": message["prompts"]})
         elif kind == "config":
@@ -184,6 +196,25 @@ def test_the_live_view_speaks_the_protocol(live_server: ServerProcess, page: Pag
     live.get_by_role("button", name="Apply prompts").click()
     expect(live.get_by_role("alert")).to_contain_text("Write at least one prompt")
     assert len(recorded.messages) == sent
+
+
+def test_stop_and_reset_play_nothing_of_the_old_music_after_the_click(live_server: ServerProcess,
+                                                                     page: Page) -> None:
+    recorded = RecordedLive(page)
+    live = open_live(page, live_server.base_url, live_server.api_key)
+    live.get_by_role("button", name="Play").click()
+    page.wait_for_function("document.getElementById('live-received').dataset.frames === '3'")
+    live.get_by_role("button", name="Reset").click()
+    # The chunk in flight is dropped and so is the old piece's fade: only the new piece's 8,160 frames count.
+    page.wait_for_function("Number(document.getElementById('live-received').dataset.frames) >= 4")
+    assert received(page) == {"seconds": round(0.4 + (CHUNK_FRAMES - RESET_FADE_FRAMES) / 48000, 3), "frames": 4,
+                              "scheduled": 4}
+    assert recorded.messages[-1] == {"reset": {}}
+
+    live.get_by_role("button", name="Stop").click()
+    expect(page.locator("#live-bar")).to_have_text("9")
+    assert recorded.messages[-1] == {"stop": {}}
+    assert received(page)["frames"] == 4  # neither the chunk in flight nor the fade was played
 
 
 def test_a_live_session_plays_and_follows_changes(live_server: ServerProcess, page: Page) -> None:

@@ -31,7 +31,7 @@ from orchestrion.jobs.postgres import PostgresJobStore
 from tests.support.postgres import PostgresServer
 from tests.support.server import clean_env, free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.timed]  # timed: jobs run through outages within their leases
+pytestmark = pytest.mark.slow
 
 CONFIG = """
 [models."test/tone"]
@@ -201,6 +201,7 @@ class Submitter:
                     time.sleep(0.1)
 
 
+@pytest.mark.timed  # jobs run through the outages within their leases
 def test_no_acknowledged_job_is_lost_or_doubled_when_workers_apis_and_postgres_die(
         fleet: Callable[..., Fleet], postgres: PostgresServer, report_figure: Callable[[str], None]) -> None:
     started = time.monotonic()

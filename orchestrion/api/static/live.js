@@ -43,7 +43,11 @@
     leaving: false,      // the page closed it (Disconnect)
     frames: 0,
     serverPlaying: null, // what the last state frame said (false: audio now is the fade after a pause or stop)
+    discarding: null,    // "stop" or "reset" done here at once, until the server's state says it took effect
+    skipBytes: 0,        // the old piece's fade that opens the audio after a reset, still to be skipped
   };
+  // docs/live.md: a reset while playing fades the old piece out over the first 30 ms of the next chunk.
+  const RESET_FADE_BYTES = 1440 * 4; // 30 ms of 16-bit stereo at 48 kHz
   let promptSerial = 0;
   const touched = new Set();  // controls the user has set
 
@@ -178,7 +182,8 @@
       return;
     }
     ws.binaryType = "arraybuffer";
-    Object.assign(session, { ws, ready: false, errored: false, leaving: false, frames: 0, serverPlaying: null });
+    Object.assign(session, { ws, ready: false, errored: false, leaving: false, frames: 0, serverPlaying: null,
+                             discarding: null, skipBytes: 0 });
     // Made now, inside the click: the browser lets audio start from a user's gesture.
     if (session.player) session.player.close();
     session.player = new pcm.PcmPlayer({ lead: 0.3 });
@@ -245,6 +250,12 @@
       }
     } else if (message.state) {
       if (typeof message.state.playing === "boolean") session.serverPlaying = message.state.playing;
+      const applied = message.state.applied || {};
+      if (session.discarding && session.discarding in applied) {
+        // From here on the audio is what the server plays after the stop or reset this page already carried out.
+        if (session.discarding === "reset" && message.state.playing === true) session.skipBytes = RESET_FADE_BYTES;
+        session.discarding = null;
+      }
       showState(message.state);
     } else if (message.error) {
       const status = Number(message.error.statusCode);
@@ -256,8 +267,15 @@
 
   function onAudio(data) {
     // After a pause or stop the server sends the music's last 30 ms faded out: this page silenced it already
-    // (and resumes from what it held), so that fade is not played.
-    if (!session.player || session.serverPlaying === false) return;
+    // (and resumes from what it held), so that fade is not played. Neither is what was still on its way when this
+    // page stopped or reset at once, nor the old piece's fade that opens the music after a reset.
+    if (!session.player || session.serverPlaying === false || session.discarding) return;
+    if (session.skipBytes > 0) {
+      const skipped = Math.min(session.skipBytes, data.byteLength);
+      session.skipBytes -= skipped;
+      data = data.slice(skipped);
+      if (!data.byteLength) return;
+    }
     session.frames += 1;
     session.player.push(data);
     showCounters();
@@ -335,7 +353,10 @@
     else if (action === "play") {
       if (player.ctx && player.ctx.state === "suspended") player.ctx.resume().catch(() => {});
       player.resume();
-    } else player.flush();
+    } else {
+      player.flush();
+      session.discarding = action;
+    }
   }
 
   function play() {
