@@ -199,6 +199,7 @@ def test_a_retry_after_a_lost_lease_starts_nothing_new_and_canceling_sends_nothi
     assert [d.event for d in store.webhook_deliveries(job.id)] == ["started"]
 
 
+@pytest.mark.timed  # a retry is not due 0.3 s before its time, and due 0.4 s after it
 def test_deliveries_are_leased_to_one_sender_and_attempts_recorded(store: JobStore) -> None:
     key = make_key(store)
     job = store.create_job(hooked(key, events=("started",)), **ROOMY)

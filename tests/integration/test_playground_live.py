@@ -216,6 +216,12 @@ def test_stop_and_reset_play_nothing_of_the_old_music_after_the_click(live_serve
     assert recorded.messages[-1] == {"stop": {}}
     assert received(page)["frames"] == 4  # neither the chunk in flight nor the fade was played
 
+    # Play again: the new piece is played whole (nothing of it is taken for a fade).
+    live.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('live-received').dataset.frames) >= 7")
+    assert received(page) == {"seconds": round(0.4 + (CHUNK_FRAMES - RESET_FADE_FRAMES) / 48000 + 0.4, 3),
+                              "frames": 7, "scheduled": 7}
+
 
 def test_a_live_session_plays_and_follows_changes(live_server: ServerProcess, page: Page) -> None:
     live = open_live(page, live_server.base_url, live_server.api_key)

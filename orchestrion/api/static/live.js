@@ -44,10 +44,10 @@
     frames: 0,
     serverPlaying: null, // what the last state frame said (false: audio now is the fade after a pause or stop)
     discarding: null,    // "stop" or "reset" done here at once, until the server's state says it took effect
-    skipBytes: 0,        // the old piece's fade that opens the audio after a reset, still to be skipped
+    skipBytes: 0,        // the fade of the music this page stopped or reset, still to come and to be skipped
   };
-  // docs/live.md: a reset while playing fades the old piece out over the first 30 ms of the next chunk.
-  const RESET_FADE_BYTES = 1440 * 4; // 30 ms of 16-bit stereo at 48 kHz
+  // docs/live.md: where stop or reset cuts the music, it fades out over the first 30 ms of the audio that follows.
+  const FADE_BYTES = 1440 * 4; // 30 ms of 16-bit stereo at 48 kHz
   let promptSerial = 0;
   const touched = new Set();  // controls the user has set
 
@@ -249,11 +249,13 @@
         transport("play");
       }
     } else if (message.state) {
+      const wasPlaying = session.serverPlaying === true;
       if (typeof message.state.playing === "boolean") session.serverPlaying = message.state.playing;
-      const applied = message.state.applied || {};
-      if (session.discarding && session.discarding in applied) {
-        // From here on the audio is what the server plays after the stop or reset this page already carried out.
-        if (session.discarding === "reset" && message.state.playing === true) session.skipBytes = RESET_FADE_BYTES;
+      const applied = message.state.applied;
+      if (session.discarding && applied && typeof applied === "object" && session.discarding in applied) {
+        // From here on the audio is what the server plays after the stop or reset this page already carried out;
+        // where it cut playing music, that music's fade comes first.
+        if (wasPlaying) session.skipBytes = FADE_BYTES;
         session.discarding = null;
       }
       showState(message.state);
@@ -266,16 +268,17 @@
   }
 
   function onAudio(data) {
-    // After a pause or stop the server sends the music's last 30 ms faded out: this page silenced it already
-    // (and resumes from what it held), so that fade is not played. Neither is what was still on its way when this
-    // page stopped or reset at once, nor the old piece's fade that opens the music after a reset.
-    if (!session.player || session.serverPlaying === false || session.discarding) return;
+    // This page silences pause, stop and reset at once, so it plays none of what the server sends for them late:
+    // what was still on its way when it stopped or reset, the 30 ms fade where the server cut the music (opening
+    // the next piece's audio, or a chunk of its own padded with silence), nor anything while the server says it is
+    // not playing (after a pause this page resumes from what it held).
+    if (!session.player || session.discarding) return;
     if (session.skipBytes > 0) {
       const skipped = Math.min(session.skipBytes, data.byteLength);
       session.skipBytes -= skipped;
       data = data.slice(skipped);
-      if (!data.byteLength) return;
     }
+    if (!data.byteLength || session.serverPlaying === false) return;
     session.frames += 1;
     session.player.push(data);
     showCounters();

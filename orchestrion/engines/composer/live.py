@@ -341,8 +341,8 @@ class LiveSession:
             return [self._state_now({"pause": {}})]
         if kind == "stop":
             self._cut()
-            state = self._state_now({"stop": {}})
             self.playing = False
+            state = self._state_now({"stop": {}})
             self._close_player()
             return [state]
         # reset: bar 0 of a new piece, playing on if playing

@@ -164,6 +164,7 @@ def test_pause_holds_the_music_and_stop_starts_it_over(soundfont) -> None:
     session.submit({"play": {}})
     again = session.step()
     assert [s["state"]["applied"] for s in again.states][:2] == [{"stop": {}}, {"play": {}}]
+    assert [s["state"]["playing"] for s in again.states][:2] == [False, True]
     # the stopped piece's fade, then a new piece from bar 0
     assert len(again.pcm) == 4 * CHUNK_FRAMES and _frames(again.pcm)[:FADE_FRAMES].any()
     assert again.pcm[4 * FADE_FRAMES :] == pcm[0][: 4 * (CHUNK_FRAMES - FADE_FRAMES)]
