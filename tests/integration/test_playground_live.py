@@ -19,6 +19,7 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
 
+from orchestrion.engines.composer.live import FADE_FRAMES  # 30 ms: the fade where stop or reset cuts the music
 from tests.integration.test_playground import browser, give_key  # noqa: F401  (the module's Chromium fixture)
 from tests.support.server import ServerProcess
 
@@ -26,7 +27,6 @@ pytestmark = pytest.mark.timed  # the page plays a live session in real time
 
 LIVE = re.compile(r"/v1/live$")
 CHUNK_FRAMES = 9600  # 200 ms at 48 kHz
-RESET_FADE_FRAMES = 1440  # 30 ms (docs/live.md)
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ class RecordedLive:
             self.ws.send(pcm(CHUNK_FRAMES, value=-7))
             if kind == "reset":  # playing on: the old piece's 30 ms fade opens the next chunk, the new piece follows
                 self.state(bar=0, seconds=0.0, applied={"reset": {}})
-                self.ws.send(pcm(RESET_FADE_FRAMES, value=-7) + pcm(CHUNK_FRAMES - RESET_FADE_FRAMES))
+                self.ws.send(pcm(FADE_FRAMES, value=-7) + pcm(CHUNK_FRAMES - FADE_FRAMES))
             else:  # the music's last 30 ms faded out, in a chunk of the usual length
                 self.state(playing=False, bar=0, seconds=0.6, applied={"stop": {}})
                 self.ws.send(pcm(CHUNK_FRAMES, value=-7))
@@ -207,7 +207,7 @@ def test_stop_and_reset_play_nothing_of_the_old_music_after_the_click(live_serve
     live.get_by_role("button", name="Reset").click()
     # The chunk in flight is dropped and so is the old piece's fade: only the new piece's 8,160 frames count.
     page.wait_for_function("Number(document.getElementById('live-received').dataset.frames) >= 4")
-    assert received(page) == {"seconds": round(0.4 + (CHUNK_FRAMES - RESET_FADE_FRAMES) / 48000, 3), "frames": 4,
+    assert received(page) == {"seconds": round(0.4 + (CHUNK_FRAMES - FADE_FRAMES) / 48000, 3), "frames": 4,
                               "scheduled": 4}
     assert recorded.messages[-1] == {"reset": {}}
 
@@ -219,7 +219,7 @@ def test_stop_and_reset_play_nothing_of_the_old_music_after_the_click(live_serve
     # Play again: the new piece is played whole (nothing of it is taken for a fade).
     live.get_by_role("button", name="Play").click()
     page.wait_for_function("Number(document.getElementById('live-received').dataset.frames) >= 7")
-    assert received(page) == {"seconds": round(0.4 + (CHUNK_FRAMES - RESET_FADE_FRAMES) / 48000 + 0.4, 3),
+    assert received(page) == {"seconds": round(0.4 + (CHUNK_FRAMES - FADE_FRAMES) / 48000 + 0.4, 3),
                               "frames": 7, "scheduled": 7}
 
 
