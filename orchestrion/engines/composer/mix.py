@@ -24,7 +24,7 @@ import numpy as np
 from .score import Score, Track
 from .arrange import ROLE_VOLUME
 from .calibrate import LEVEL_SECONDS, LEVEL_VELOCITIES, LEVEL_VELOCITY, LEVEL_WINDOW, Patch, PatchLevel
-from .sf2 import SAMPLE_RATE
+from .sf2 import RELEASE_DB, SAMPLE_RATE, TAIL_DB
 from .soundfont import SoundFont
 
 __all__ = ["CHORUS_WIDTH", "FLUID_CHORUS_WIDTH", "NAMED_FLOOR_DB", "SEND_SCALE", "StemSettings", "TrackMix",
@@ -214,6 +214,18 @@ def _playable(track: Track) -> list:
     return [n for n in track.notes if 0 <= n.pitch <= 127 and n.duration > 0 and n.velocity > 0]
 
 
+def until_same_key(start: np.ndarray, end: np.ndarray, pitch: np.ndarray) -> np.ndarray:
+    """Each note's ``end``, brought forward to where the next note of the same key starts: FluidSynth's note-off
+    releases every voice of its key on the channel, so a note lets go there or it would cut the next one short."""
+    order = np.lexsort((start, pitch))
+    same = pitch[order][1:] == pitch[order][:-1]
+    clipped = end[order].copy()
+    clipped[:-1] = np.where(same, np.minimum(clipped[:-1], start[order][1:]), clipped[:-1])
+    out = end.copy()
+    out[order] = clipped
+    return out
+
+
 def _patch_keys(track: Track, settings: StemSettings, pitches: np.ndarray) -> list[Patch]:
     drums = track.is_drums
     if drums:
@@ -316,7 +328,7 @@ def voice_seconds(score: Score, track: Track, settings: StemSettings, soundfont:
     loudest (its noise floor), or when a sample that does not loop has played. Held, a note falls as it was measured
     to (past the measurement, as it last fell: a pizzicato dies within a second, a pad sustains); let go, its
     release takes it down 96 dB over the patch's release time — on top of its own fall where the sample plays out,
-    alone where it loops (a looped tail holds its level). A render splits its tracks between threads by it."""
+    alone where it loops (a looped tail holds its level) — until the render ends it :data:`.sf2.TAIL_DB` down. A render splits its tracks between threads by it."""
     notes = _playable(track)
     if not notes:
         return 0.0
@@ -343,10 +355,13 @@ def voice_seconds(score: Score, track: Track, settings: StemSettings, soundfont:
     release = np.maximum([levels[p].release for p in patches], 1e-3)[nearest]
     own_fall = np.where(looped, 0.0, fall)[nearest]
     starts = np.maximum([n.start for n in notes], 0.0)
-    held = beats_to_seconds(score, starts + np.array([n.duration for n in notes])) - beats_to_seconds(score, starts)
+    on = beats_to_seconds(score, starts)
+    held = until_same_key(on, beats_to_seconds(score, starts + np.array([n.duration for n in notes])), pitches) - on
     step = np.minimum((held / window).astype(np.int64), steps - 1)
     above = np.maximum(db[nearest, step] - np.maximum(held - steps * window, 0.0) * fall[nearest], 0.0)
-    life = np.minimum(held + above / (96.0 / release + own_fall), ends[nearest])
+    # the render ends a released voice once it is TAIL_DB under where its release began (render._Tails)
+    released = np.minimum(above / (RELEASE_DB / release + own_fall), release * TAIL_DB / RELEASE_DB)
+    life = np.minimum(held + released, ends[nearest])
     return float((voices * life).sum())
 
 

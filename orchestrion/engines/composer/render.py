@@ -30,6 +30,7 @@ fixed, and the output is float (no dither).
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -48,10 +49,11 @@ from .mix import (
     plan_mix,
     room,
     stem_settings,
+    until_same_key,
     voice_seconds,
 )
 from .score import Score, Track
-from .sf2 import GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, SAMPLE_RATE
+from .sf2 import GEN_ATTENUATION, GEN_CHORUS_SEND, GEN_RELEASE, GEN_REVERB_SEND, RELEASE_DB, SAMPLE_RATE, TAIL_DB
 from .soundfont import SoundFont, Synth
 from .stems import STEM_BLOCK, Stem, zeroed
 
@@ -123,15 +125,7 @@ def _track_events(score: Score, track: Track, channel: int, release: int | None 
         velocity = np.clip([n.velocity for n in notes], 1, 127).astype(np.int64)
         if release is not None:
             end = np.where(start < release, np.minimum(end, release), end)
-        end = np.maximum(end, start + _BLOCK)
-        # FluidSynth's note-off releases every voice of that key, so a note must end where the next one of the
-        # same pitch starts, or the earlier note's release would cut the later one short.
-        order = np.lexsort((start, pitch))
-        same = pitch[order][1:] == pitch[order][:-1]
-        nxt = start[order][1:]
-        clipped = end[order].copy()
-        clipped[:-1] = np.where(same, np.minimum(clipped[:-1], nxt), clipped[:-1])
-        end[order] = clipped
+        end = until_same_key(start, np.maximum(end, start + _BLOCK), pitch)
         for i in range(len(notes)):
             rows.append((int(start[i]), _ON, i, int(pitch[i]), int(velocity[i])))
             rows.append((int(end[i]), _OFF, i, int(pitch[i]), 0))
@@ -287,6 +281,115 @@ class _Pass:
         return parts
 
 
+class _Tails:
+    """Ends each note's voices once their release has taken them :data:`.sf2.TAIL_DB` under where it began.
+
+    FluidSynth renders a released voice until its envelope has fallen the whole :data:`.sf2.RELEASE_DB` (it judges a
+    voice inaudible only against its loudest possible level), so a part whose notes overlap their long releases (a
+    pad stabbed on every beat) keeps dozens of voices sounding 60-96 dB under its newest notes, a quarter of all the
+    voices a piece renders. Here, at each note-off (or the pedal's lift, where the pedal holds the note) every voice of
+    the note is given an end: its own release time (its zones' value plus the channel's offset) times
+    ``TAIL_DB / RELEASE_DB`` later, it is turned down to nothing over one block (no click) and let go the block after.
+    The ends are fixed by the events and the SoundFont alone, so a score renders the same everywhere.
+
+    Works on FluidSynth's numbering of note-ons (:attr:`.soundfont.Synth.last_note_id`): if the synthesizer never
+    showed a number, or numbers otherwise than expected, voices keep their whole release, as FluidSynth plays them.
+    A channel whose controllers hold notes in ways not followed here (sostenuto, hold 2, legato, mono) keeps them too.
+    """
+
+    #: Controllers that hold or retrigger notes past their note-off in ways the ends do not follow.
+    _UNFOLLOWED = frozenset({66, 68, 69, 126, 127})
+    _FADE, _END = 0, 1
+    #: Shortest release (s) worth following: a voice renders ~0.7 ms of CPU per second, a note's ends ~0.1 ms.
+    _WORTH_S = 0.5
+    #: FluidSynth holds a note at least this long (its synth.min-note-length default): its release starts then.
+    _MIN_NOTE = int(0.010 * SAMPLE_RATE)
+    #: FluidSynth's bounds on a volume release (timecents): it plays none shorter than ~16 ms (no click).
+    _SHORTEST_RELEASE_TC, _LONGEST_RELEASE_TC = -7200.0, 8000.0
+
+    def __init__(self, synth: Synth, releases: np.ndarray) -> None:
+        """``releases``: each channel's patch's release time (s), as probed: a channel whose notes let go in under
+        :data:`_WORTH_S` is left alone (what ending its voices early would save is less than following them costs).
+        """
+        channels = len(releases)
+        self.synth = synth
+        self.active = synth.last_note_id is not None
+        self.notes: dict[tuple[int, int], tuple[int, int]] = {}  # (channel, key) -> (note number, note-on frame)
+        self.pedal = [False] * channels
+        self.held: list[list[tuple[int, int, int]]] = [[] for _ in range(channels)]  # (key, note, earliest release)
+        self.followed = [bool(r >= self._WORTH_S) for r in releases]
+        self.offset = [0.0] * channels  # the channel's release offset (timecents)
+        self.due: list[tuple[int, int, int, int, int]] = []  # (frame, order, step, voice, note)
+        self.order = 0
+
+    @property
+    def next(self) -> int | None:
+        return self.due[0][0] if self.due else None
+
+    def on(self, frame: int, channel: int, key: int) -> None:
+        if self.active and self.followed[channel]:
+            number = self.synth.last_note_id
+            assert number is not None
+            self.notes[(channel, key)] = (number, frame)
+
+    def off(self, frame: int, channel: int, key: int) -> None:
+        note = self.notes.pop((channel, key), None)
+        if note is None or not self.followed[channel]:
+            return
+        number, started = note
+        frame = max(frame, started + self._MIN_NOTE)
+        if self.pedal[channel]:
+            self.held[channel].append((key, number, frame))
+        else:
+            self._release(frame, channel, key, number)
+
+    def control(self, frame: int, channel: int, controller: int, value: int) -> None:
+        if controller in self._UNFOLLOWED:
+            self.followed[channel] = False
+            self.held[channel].clear()
+        elif controller == 64 or controller == 121:  # the sustain pedal, or every controller reset (pedal up)
+            down = controller == 64 and value >= 64
+            if self.pedal[channel] and not down:
+                for key, number, earliest in self.held[channel]:
+                    self._release(max(frame, earliest), channel, key, number)
+                self.held[channel].clear()
+            self.pedal[channel] = down
+
+    def release_offset(self, channel: int, offset: float) -> None:
+        self.offset[channel] = offset
+
+    def _release(self, frame: int, channel: int, key: int, number: int) -> None:
+        if not self.active:
+            return
+        synth = self.synth
+        try:
+            voices = synth.note_voices_of(number, channel, key)
+        except LookupError:  # FluidSynth numbers its notes otherwise: leave every voice its whole release
+            self.active = False
+            self.due.clear()
+            return
+        for voice in voices:
+            timecents = min(max(synth.voice_gen(voice, GEN_RELEASE) + self.offset[channel],
+                                self._SHORTEST_RELEASE_TC), self._LONGEST_RELEASE_TC)
+            seconds = 2.0 ** (timecents / 1200.0) * TAIL_DB / RELEASE_DB
+            self.order += 1
+            heapq.heappush(self.due, (frame + int(math.ceil(seconds * SAMPLE_RATE)), self.order, self._FADE, voice,
+                                      number))
+
+    def apply(self) -> None:
+        """Take the next due step: turn a voice down to nothing, or, a block later, let it go."""
+        frame, _, step, voice, number = heapq.heappop(self.due)
+        synth = self.synth
+        if not synth.voice_is(voice, number):
+            return  # ended on its own (a sample that plays once, a shorter release at the end)
+        if step == self._FADE:
+            synth.set_voice_gen(voice, GEN_ATTENUATION, 1440.0)
+            self.order += 1
+            heapq.heappush(self.due, (frame + _BLOCK, self.order, self._END, voice, number))
+        else:
+            synth.set_voice_gen(voice, GEN_RELEASE, self._SHORTEST_RELEASE_TC)
+
+
 def _probe_keys(track: Track) -> list[int]:
     """A few keys the track plays (low, middle, high; the commonest drums), to ask its patch what it sends."""
     pitches = sorted(n.pitch for n in track.notes if 0 <= n.pitch <= 127)
@@ -348,20 +451,28 @@ def _render_tracks(score: Score, tracks: list[Track], plans: list[TrackMix], sou
         end = -(-rendered // _STEP) * _STEP
         renderer.skip_to(min(int(frames[order[0]]), end))
         note_on, note_off, cc = synth.note_on, synth.note_off, synth.cc
+        tails = _Tails(synth, 2.0 ** (own[:, 2] / 1200.0))
         for i in order.tolist():
             frame = int(frames[i])
             if frame >= end:
                 break
+            while tails.due and tails.due[0][0] <= frame:
+                if tails.due[0][0] > renderer.position:
+                    renderer.advance(tails.due[0][0])
+                tails.apply()
             if frame > renderer.position:
                 renderer.advance(frame)
             kind, a, b = flat[i]
             channel = int(channels[i])
             if kind == _ON:
                 note_on(channel, a, b)
+                tails.on(frame, channel, a)
             elif kind == _OFF:
                 note_off(channel, a)
+                tails.off(frame, channel, a)
             elif kind == _CC:
                 cc(channel, a, b)
+                tails.control(frame, channel, a, b)
             elif kind == _BEND:
                 synth.pitch_bend(channel, a)
             elif kind == _SEND:
@@ -369,6 +480,12 @@ def _render_tracks(score: Score, tracks: list[Track], plans: list[TrackMix], sou
                 synth.set_gen(channel, _SEND_GENERATORS[a], 1000.0 * SEND_SCALE * b / 127 - own[channel, column])
             else:
                 synth.set_gen(channel, a, float(b))
+                if a == GEN_RELEASE:
+                    tails.release_offset(channel, float(b))
+        while tails.due and tails.due[0][0] < end:
+            if tails.due[0][0] > renderer.position:
+                renderer.advance(tails.due[0][0])
+            tails.apply()
         renderer.advance(end)
         renderer.flush()
     return kept, reverb

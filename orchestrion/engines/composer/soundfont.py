@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -55,11 +56,16 @@ SOUNDFONT_NAMES: dict[str, tuple[str, tuple[Path, ...]]] = {
     "opl3": ("opl3-soundfont", (_SF2 / "OPL-3_FM_128M.sf2",)),
 }
 
+#: FluidSynth's warning log level, silenced (under _QUIET, one thread at a time) where a warning says nothing.
+_FLUID_WARN = 2
+_QUIET = threading.Lock()
 _CHANNEL_TYPE_MELODIC = 0
 _CHANNEL_TYPE_DRUM = 1
 #: Frames per ``write_float`` call while no event is due; large blocks keep Python out of the inner loop.
 _MAX_BLOCK = 1 << 15
 _POLYPHONY = 512
+#: Most voices one note starts that :meth:`Synth.note_voices_of` lists (layers times stereo pairs).
+_VOICES_PER_NOTE = 32
 
 
 def resolve_soundfont(option: str | os.PathLike[str] | None) -> Path:
@@ -119,7 +125,15 @@ def _bind() -> Any:
         "fluid_voice_gen_get": (ctypes.c_float, [vp, i]),
         "fluid_voice_get_channel": (i, [vp]),
         "fluid_voice_get_id": (ctypes.c_uint, [vp]),
+        "fluid_voice_get_key": (i, [vp]),
+        "fluid_voice_is_playing": (i, [vp]),
+        "fluid_voice_gen_set": (None, [vp, i, ctypes.c_float]),
+        "fluid_voice_update_param": (None, [vp, i]),
         "fluid_synth_sfload": (i, [vp, ctypes.c_char_p, i]),
+        "fluid_synth_get_sfont_by_id": (vp, [vp, i]),
+        "fluid_synth_add_sfont": (i, [vp, vp]),
+        "fluid_synth_remove_sfont": (i, [vp, vp]),
+        "fluid_set_log_function": (vp, [i, vp, vp]),
         "new_fluid_settings": (vp, []),
         "new_fluid_synth": (vp, [vp]),
         "delete_fluid_synth": (None, [vp]),
@@ -140,23 +154,48 @@ class SoundFont:
     """A SoundFont checked once per worker; :meth:`synth` hands out fresh synthesizers over it.
 
     Each job renders on a fresh synthesizer because a reused one is not bit-identical: FluidSynth keeps per-voice
-    filter state across ``fluid_synth_system_reset``, so a note's bytes would depend on what the worker played
-    before. With samples loaded on demand a fresh synthesizer costs ~20 ms plus ~1 ms per instrument it selects,
-    so nothing is kept loaded between jobs.
+    state across ``fluid_synth_system_reset`` (a new note's first block ramps from the gains of whatever voice
+    last used its slot), so a note's bytes would depend on what the worker played before. What is kept is the
+    file as read (presets, zones, sample headers: :meth:`synth` lends it) with the samples of the programs FluidSynth
+    selects on reading it (a piano and a drum kit), not the rest: they load on demand when a program is selected,
+    ~1 ms per instrument, and go when the job's synthesizer does.
     """
 
     def __init__(self, soundfont: str | os.PathLike[str] | None = None) -> None:
         self.path = resolve_soundfont(soundfont)
-        Synth(self.path).close()  # a broken file fails the worker's load, not its first job
+        self._fonts: list[Synth] = []  # idle holders of a parsed copy of the file, each lent to one synth at a time
+        self._lock = threading.Lock()
+        self._fonts.append(Synth(self.path))  # a broken file fails the worker's load, not its first job
         self._open = True
         self._levels: dict[Patch, PatchLevel] = {}
         self._effects: dict[tuple, tuple[float, float]] = {}
 
     def synth(self, *, channels: int = 16, groups: int = 1) -> "Synth":
-        """A fresh synthesizer over this SoundFont (close it, or use it as a context manager)."""
+        """A fresh synthesizer over this SoundFont (close it, or use it as a context manager).
+
+        Reading the file's ~190 presets and their zones costs FluidSynth ~70 ms, so the parsed SoundFont is kept:
+        each is held by an idle synthesizer of its own and lent to one fresh synthesizer at a time (FluidSynth counts
+        the voices using a sample without a lock, so two synthesizers never share one); a job's two render passes
+        borrow two. The synthesizer is fresh all the same: no voice, controller or effect state carries over.
+        """
         if not self._open:
             raise EngineUnavailable("the SoundFont has been closed")
-        return Synth(self.path, channels=channels, groups=groups)
+        with self._lock:
+            holder = self._fonts.pop() if self._fonts else None
+        if holder is None:
+            holder = Synth(self.path)
+        try:
+            return Synth(self.path, channels=channels, groups=groups, lent=(holder, self._give_back))
+        except BaseException:
+            self._give_back(holder)
+            raise
+
+    def _give_back(self, holder: "Synth") -> None:
+        with self._lock:
+            if self._open:
+                self._fonts.append(holder)
+                return
+        holder.close()
 
     def levels(self, patches: Iterable[Patch]) -> dict[Patch, PatchLevel]:
         """How loud, and how wide, each (bank, program, drums, key) plays: one note at velocity
@@ -183,7 +222,11 @@ class SoundFont:
         return self._effects[key]
 
     def close(self) -> None:
-        self._open = False
+        with self._lock:
+            self._open = False
+            fonts, self._fonts = self._fonts, []
+        for holder in fonts:
+            holder.close()
         self._levels.clear()
         self._effects.clear()
 
@@ -201,7 +244,10 @@ class Synth:
     MAX_GROUPS = 128
     MAX_CHANNELS = 256
 
-    def __init__(self, path: Path, *, gain: float = 0.5, channels: int = 16, groups: int = 1) -> None:
+    def __init__(self, path: Path, *, gain: float = 0.5, channels: int = 16, groups: int = 1,
+                 lent: tuple["Synth", Callable[["Synth"], None]] | None = None) -> None:
+        """``lent``: a synthesizer holding ``path`` already read, whose SoundFont this one plays instead of reading
+        the file again, and what to call with it once this one is closed (:meth:`SoundFont.synth`)."""
         if not 1 <= groups <= self.MAX_GROUPS:
             raise ValueError(f"groups must be 1-{self.MAX_GROUPS}, got {groups}")
         if not 1 <= channels <= self.MAX_CHANNELS:
@@ -236,12 +282,26 @@ class Synth:
             lib.delete_fluid_settings(self._settings)
             self._settings = None
             raise EngineUnavailable("FluidSynth could not create a synthesizer")
-        self.sfont_id = lib.fluid_synth_sfload(self._synth, str(path).encode(), 1)
+        self._font: int | None = None
+        self._lent: tuple[Synth, Callable[[Synth], None]] | None = None  # set once this synth is whole
+        if lent is None:
+            self.sfont_id = lib.fluid_synth_sfload(self._synth, str(path).encode(), 1)
+        else:
+            font = lib.fluid_synth_get_sfont_by_id(lent[0]._synth, lent[0].sfont_id)
+            self.sfont_id = lib.fluid_synth_add_sfont(self._synth, font) if font else -1
+            if self.sfont_id >= 0:
+                self._font = font
         if self.sfont_id < 0:
             self.close()
             raise EngineUnavailable(f"FluidSynth could not load the SoundFont {str(path)!r}")
         self._drums = {c for c in range(self.channels) if c % 16 == 9}
+        # FluidSynth numbers note-ons in the order they come (every voice a note starts carries its number): the
+        # note-ons made here, and once a probe has seen a number, what to add to the count to get it
+        self._notes = 0
+        self._first_id: int | None = None
+        self._voice_buffer = (ctypes.c_void_p * _VOICES_PER_NOTE)()
         self.reset()
+        self._lent = lent  # from here on, closing hands the SoundFont back (before, the caller does)
 
     def __enter__(self) -> "Synth":
         return self
@@ -296,6 +356,47 @@ class Synth:
 
     def note_on(self, channel: int, key: int, velocity: int) -> None:
         self._lib.fluid_synth_noteon(self._synth, channel, key, velocity)
+        self._notes += 1
+
+    @property
+    def last_note_id(self) -> int | None:
+        """The number FluidSynth gave the latest :meth:`note_on` (its voices carry it), once a probe
+        (:meth:`patch_generators`, :meth:`note_voices`) has seen one; None before."""
+        return None if self._first_id is None else self._first_id + self._notes
+
+    def note_voices_of(self, note_id: int, channel: int, key: int) -> list[int]:
+        """The voices still sounding of the note numbered ``note_id`` (their addresses, valid until the synthesizer
+        next renders); empty where the note's voices have ended. Raises :class:`LookupError` where the voices of
+        that number are not ``key`` on ``channel`` (the numbering is not what :attr:`last_note_id` assumed)."""
+        buffer = self._voice_buffer
+        self._lib.fluid_synth_get_voicelist(self._synth, buffer, _VOICES_PER_NOTE, note_id)
+        voices = []
+        for voice in buffer:
+            if not voice:
+                break
+            voices.append(voice)
+        if voices and (self._lib.fluid_voice_get_channel(voices[0]) != channel
+                       or self._lib.fluid_voice_get_key(voices[0]) != key):
+            raise LookupError(f"voices numbered {note_id} are not key {key} on channel {channel}")
+        return voices
+
+    def voice_gen(self, voice: int, generator: int) -> float:
+        """A sounding voice's own value of ``generator`` (its zones', before modulators and channel offsets)."""
+        return float(self._lib.fluid_voice_gen_get(voice, generator))
+
+    def set_voice_gen(self, voice: int, generator: int, value: float) -> None:
+        """Set ``generator`` of one sounding voice to ``value`` (its zones' value), effective from the next block."""
+        lib = self._lib
+        lib.fluid_voice_gen_set(voice, generator, value)
+        lib.fluid_voice_update_param(voice, generator)
+        # a voice's update waits in FluidSynth's queue until a synthesizer call returns: make one
+        lib.fluid_synth_get_active_voice_count(self._synth)
+
+    def voice_is(self, voice: int, note_id: int) -> bool:
+        """Whether ``voice`` (an address from :meth:`note_voices_of`) still sounds for note ``note_id``: voices are
+        reused once they end."""
+        lib = self._lib
+        return bool(lib.fluid_voice_is_playing(voice)) and lib.fluid_voice_get_id(voice) == note_id
 
     def note_off(self, channel: int, key: int) -> None:
         self._lib.fluid_synth_noteoff(self._synth, channel, key)
@@ -339,7 +440,7 @@ class Synth:
         are listed until the synthesizer next renders, and must neither count nor crowd the new one out)."""
         lib = self._lib
         voices = (ctypes.c_void_p * _POLYPHONY)()
-        lib.fluid_synth_noteon(self._synth, channel, key, velocity)
+        self.note_on(channel, key, velocity)
         lib.fluid_synth_get_voicelist(self._synth, voices, _POLYPHONY, -1)
         mine = []
         for voice in voices:
@@ -348,6 +449,8 @@ class Synth:
             if lib.fluid_voice_get_channel(voice) == channel:
                 mine.append((lib.fluid_voice_get_id(voice), voice))
         newest = max((ident for ident, _ in mine), default=None)
+        if newest is not None:
+            self._first_id = newest - self._notes
         return [voice for ident, voice in mine if ident == newest]
 
     @property
@@ -379,11 +482,23 @@ class Synth:
 
     def close(self) -> None:
         if getattr(self, "_synth", None):
+            if getattr(self, "_font", None):  # the SoundFont is lent: it stays with its holder
+                # removing it selects every channel's program again, from nothing: FluidSynth warns of each
+                with _QUIET:
+                    warn = self._lib.fluid_set_log_function(_FLUID_WARN, None, None)
+                    try:
+                        self._lib.fluid_synth_remove_sfont(self._synth, self._font)
+                    finally:
+                        self._lib.fluid_set_log_function(_FLUID_WARN, warn, None)
+                self._font = None
             self._lib.delete_fluid_synth(self._synth)
             self._synth = None
         if getattr(self, "_settings", None):
             self._lib.delete_fluid_settings(self._settings)
             self._settings = None
+        lent, self._lent = getattr(self, "_lent", None), None
+        if lent is not None:
+            lent[1](lent[0])
 
     def __del__(self) -> None:  # a forgotten close() must not leak a synthesizer per job
         try:

@@ -4,13 +4,16 @@ the tracks between two render passes by what each costs."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
+import pytest
 
 from orchestrion.engines.composer.calibrate import measure_levels
 from orchestrion.engines.composer.mix import plan_mix, voice_seconds
+from orchestrion.engines.composer import render as render_module
 from orchestrion.engines.composer.render import _halves, beats_to_seconds, render, stem_settings
-from orchestrion.engines.composer.score import Note, Score, TempoChange, Track
+from orchestrion.engines.composer.score import Control, Note, Score, TempoChange, Track
 from orchestrion.engines.composer.soundfont import SAMPLE_RATE, SoundFont, Synth
 
 from .conftest import make_score
@@ -220,3 +223,99 @@ def test_render_passes_split_the_work_evenly_and_keep_the_drums_together(soundfo
     units = [voice_seconds(score, t, p.settings, soundfont) for t, p in zip(score.tracks, plans)]
     # no better split exists than the one chosen (the most even of all, with the drums as one part)
     assert abs(work[0] - work[1]) <= max(units) + 1e-9
+
+
+def _pad_note_score(*, pedal_up: float | None = None, stabs: int = 0) -> Score:
+    """A warm pad alone and dry: one note held two beats at 120 bpm (or ``stabs`` short notes, one per beat),
+    the pedal down from the start until ``pedal_up`` (beats) where given, and eight seconds for the release."""
+    notes = ([Note(start=float(b), duration=0.25, pitch=(57, 60, 64, 67)[b % 4], velocity=96) for b in range(stabs)]
+             if stabs else [Note(start=0.0, duration=2.0, pitch=60, velocity=100)])
+    controls = [Control(0.0, 64, 127), Control(pedal_up, 64, 0)] if pedal_up is not None else []
+    # played as a bass part: the mix sends nothing of it to the effects, so the voices are all one hears
+    pad = Track("pad", "bass", 89, notes=notes, controls=controls, reverb=0.0, chorus=0.0, volume=1.0)
+    length = float(max(stabs, 2))
+    return Score(tempo=[TempoChange(0.0, 120.0)], time_signature=(4, 4), key_tonic=0, key_mode="major",
+                 tracks=[pad], length_beats=length, tail_seconds=8.0, production=frozenset({"dry"}))
+
+
+def _render_with_whole_tails(score: Score, soundfont: SoundFont, monkeypatch) -> np.ndarray:
+    """The mix as FluidSynth alone would play it: every released voice rendered to the end of its release."""
+    with monkeypatch.context() as patch:
+        patch.setattr(render_module._Tails, "_WORTH_S", math.inf)
+        return render(score, soundfont, stems=False).mix
+
+
+def _first_difference(a: np.ndarray, b: np.ndarray) -> int:
+    differs = np.flatnonzero(np.any(a != b, axis=1))
+    assert differs.size, "the renders are identical"
+    return int(differs[0])
+
+
+def test_a_released_voice_is_ended_60_db_under_where_its_release_began(soundfont, monkeypatch):
+    """FluidSynth renders a released voice for its whole release (96 dB); the render ends each voice of the note
+    60 dB down, after fading it over one block: the same samples until the first ends, silence after the last."""
+    score = _pad_note_score()
+    whole = _render_with_whole_tails(score, soundfont, monkeypatch)
+    ended = render(score, soundfont, stems=False).mix
+    note_off = SAMPLE_RATE  # two beats at 120 bpm
+    first = _first_difference(whole, ended)
+    assert first > note_off + SAMPLE_RATE // 2  # the release sounds first
+    def sounding_until(audio: np.ndarray) -> int:  # the end of anything above -140 dBFS
+        return int(np.flatnonzero(np.abs(audio).max(axis=1) > 1e-7)[-1]) + 1
+
+    last = sounding_until(ended)
+    assert sounding_until(whole) - last > SAMPLE_RATE // 2  # FluidSynth alone renders the voices on for longer
+    window = SAMPLE_RATE // 100
+    assert _rms_db(whole[note_off : note_off + window]) - _rms_db(whole[last - 2 * window : last - window]) >= 58.0
+    # no click: what each voice left as it went is no louder than what it played the block before
+    assert np.abs(ended[first : first + 64]).max() <= 1.01 * np.abs(whole[first - 64 : first]).max()
+
+
+def test_a_voice_held_by_the_pedal_is_ended_only_after_the_pedal_lifts(soundfont, monkeypatch):
+    free = _pad_note_score()
+    held = _pad_note_score(pedal_up=6.0)  # the note lets go at 1 s, the pedal at 3 s
+    cut_free = _first_difference(_render_with_whole_tails(free, soundfont, monkeypatch),
+                                 render(free, soundfont, stems=False).mix)
+    cut_held = _first_difference(_render_with_whole_tails(held, soundfont, monkeypatch),
+                                 render(held, soundfont, stems=False).mix)
+    # the same release, counted from the pedal's lift instead of the note-off (within a block)
+    assert abs((cut_held - cut_free) - 2 * SAMPLE_RATE) <= 2 * 64
+
+
+def test_ending_released_voices_early_keeps_far_fewer_voices_sounding_and_the_same_music(soundfont, monkeypatch):
+    """A pad stabbed on every beat: its long release stacks up voices 60-96 dB under the newest stabs. Ended there,
+    over a fifth of the voice-seconds go, and what is left differs from FluidSynth's own rendering only far under the
+    music (where the ends were, and in the first block of a note whose voice slot another note had just left)."""
+    score = _pad_note_score(stabs=16)
+    track = score.tracks[0]
+    ended = _voice_seconds_played(score, track, soundfont)
+    with monkeypatch.context() as patch:
+        patch.setattr(render_module._Tails, "_WORTH_S", math.inf)
+        whole = _voice_seconds_played(score, track, soundfont)
+    assert ended < 0.8 * whole, (ended, whole)
+    a = _render_with_whole_tails(score, soundfont, monkeypatch)
+    b = render(score, soundfont, stems=False).mix
+    assert _rms_db(a - b) - _rms_db(a) < -50.0
+
+
+def test_lent_soundfonts_render_the_same_bytes_as_freshly_read_ones_and_say_nothing(soundfont, capfd):
+    """The parsed SoundFont is kept and lent to one synthesizer at a time (reading it costs ~70 ms a synth): the
+    audio is byte-identical to a synthesizer that read the file itself, and lending it back prints no warning."""
+    score = make_score(bars=2, seed=3)
+    capfd.readouterr()
+    lent = render(score, soundfont)
+    assert capfd.readouterr().err == ""
+    with Synth(soundfont.path) as fresh_check:
+        assert fresh_check.sfont_id >= 0
+    fresh = SoundFont(soundfont.path)
+    fresh._fonts.clear()  # nothing to lend: every synthesizer reads the file
+    try:
+        own = render(score, fresh)
+    finally:
+        fresh.close()
+    assert np.array_equal(lent.mix, own.mix)
+    assert all(np.array_equal(lent.stems[name].to_pcm16(1.0), own.stems[name].to_pcm16(1.0)) for name in lent.stems)
+    with pytest.raises(ValueError):  # a synthesizer that cannot start hands its SoundFont back, once
+        soundfont.synth(groups=0)
+    with soundfont.synth() as first, soundfont.synth() as second, soundfont.synth() as third:  # never one shared
+        assert len({first._font, second._font, third._font} - {None}) == 3
