@@ -322,10 +322,6 @@ class _Tails:
         self.due: list[tuple[int, int, int, int, int]] = []  # (frame, order, step, voice, note)
         self.order = 0
 
-    @property
-    def next(self) -> int | None:
-        return self.due[0][0] if self.due else None
-
     def on(self, frame: int, channel: int, key: int) -> None:
         if self.active and self.followed[channel]:
             number = self.synth.last_note_id
@@ -375,6 +371,13 @@ class _Tails:
             self.order += 1
             heapq.heappush(self.due, (frame + int(math.ceil(seconds * SAMPLE_RATE)), self.order, self._FADE, voice,
                                       number))
+
+    def apply_until(self, frame: int, renderer: _Pass) -> None:
+        """Take every step due up to ``frame``, each once ``renderer`` has rendered up to it."""
+        while self.due and self.due[0][0] <= frame:
+            if self.due[0][0] > renderer.position:
+                renderer.advance(self.due[0][0])
+            self.apply()
 
     def apply(self) -> None:
         """Take the next due step: turn a voice down to nothing, or, a block later, let it go."""
@@ -456,10 +459,7 @@ def _render_tracks(score: Score, tracks: list[Track], plans: list[TrackMix], sou
             frame = int(frames[i])
             if frame >= end:
                 break
-            while tails.due and tails.due[0][0] <= frame:
-                if tails.due[0][0] > renderer.position:
-                    renderer.advance(tails.due[0][0])
-                tails.apply()
+            tails.apply_until(frame, renderer)
             if frame > renderer.position:
                 renderer.advance(frame)
             kind, a, b = flat[i]
@@ -482,10 +482,7 @@ def _render_tracks(score: Score, tracks: list[Track], plans: list[TrackMix], sou
                 synth.set_gen(channel, a, float(b))
                 if a == GEN_RELEASE:
                     tails.release_offset(channel, float(b))
-        while tails.due and tails.due[0][0] < end:
-            if tails.due[0][0] > renderer.position:
-                renderer.advance(tails.due[0][0])
-            tails.apply()
+        tails.apply_until(end - 1, renderer)
         renderer.advance(end)
         renderer.flush()
     return kept, reverb
