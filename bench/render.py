@@ -88,8 +88,8 @@ def main() -> None:
               for item in items]
     _render_all(scores, soundfont, meter, whole=False)  # warm-up: imports, measured patches, page cache
     runs: dict[bool, list[dict[str, float]]] = {False: [], True: []}
-    for _ in range(args.rounds):
-        for whole in (True, False):
+    for round_ in range(args.rounds):
+        for whole in ((True, False) if round_ % 2 == 0 else (False, True)):  # each way first in every other round
             runs[whole].append(_render_all(scores, soundfont, meter, whole))
     print(f"render, {len(scores)} prompts of {Path(args.prompts).name}, {args.rounds} alternating rounds, stems off "
           f"(min / median / max over the rounds; the ratio is the median of each round's ended / whole)")

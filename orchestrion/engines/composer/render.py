@@ -294,7 +294,8 @@ class _Tails:
 
     Works on FluidSynth's numbering of note-ons (:attr:`.soundfont.Synth.last_note_id`): if the synthesizer never
     showed a number, or numbers otherwise than expected, voices keep their whole release, as FluidSynth plays them.
-    A channel whose controllers hold notes in ways not followed here (sostenuto, hold 2, legato, mono) keeps them too.
+    Where a channel's controllers hold notes in ways not followed here (sostenuto, hold 2, legato, mono: FluidSynth
+    does not number legato and mono note-ons), the pass keeps every release whole from there on.
     """
 
     #: Controllers that hold or retrigger notes past their note-off in ways the ends do not follow.
@@ -340,9 +341,9 @@ class _Tails:
             self._release(frame, channel, key, number)
 
     def control(self, frame: int, channel: int, controller: int, value: int) -> None:
-        if controller in self._UNFOLLOWED:
-            self.followed[channel] = False
-            self.held[channel].clear()
+        if controller in self._UNFOLLOWED:  # legato and mono note-ons go unnumbered: every count is off from here
+            self.active = False
+            self.due.clear()
         elif controller == 64 or controller == 121:  # the sustain pedal, or every controller reset (pedal up)
             down = controller == 64 and value >= 64
             if self.pedal[channel] and not down:

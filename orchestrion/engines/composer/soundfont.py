@@ -8,7 +8,8 @@ opened. Every FluidSynth failure is translated here into the engine's errors: a 
 :class:`~orchestrion.engines.base.EngineUnavailable`.
 
 Samples load on demand (FluidSynth's dynamic sample loading): a job pays only for the instruments it plays
-(~10-40 MB) instead of the whole ~150 MB font, and a worker holds none between jobs.
+(~10-40 MB) instead of the whole ~150 MB font, and a worker holds none between jobs (it keeps at most two copies
+of the file as read, ~18 MB each, to lend to the next job's synthesizers).
 
 General MIDI fonts differ widely in how loud their patches are (a harp sits 15-20 dB under a saw lead at the same
 velocity), so :meth:`SoundFont.levels` measures how loud a patch plays each key (:mod:`.calibrate`), once per
@@ -64,6 +65,8 @@ _CHANNEL_TYPE_DRUM = 1
 #: Frames per ``write_float`` call while no event is due; large blocks keep Python out of the inner loop.
 _MAX_BLOCK = 1 << 15
 _POLYPHONY = 512
+#: Parsed copies of the SoundFont kept idle between synthesizers (~18 MB each with FluidR3): a job's two passes.
+_IDLE_FONTS = 2
 #: Most voices one note starts that :meth:`Synth.note_voices_of` lists (layers times stereo pairs).
 _VOICES_PER_NOTE = 32
 
@@ -192,7 +195,7 @@ class SoundFont:
 
     def _give_back(self, holder: "Synth") -> None:
         with self._lock:
-            if self._open:
+            if self._open and len(self._fonts) < _IDLE_FONTS:
                 self._fonts.append(holder)
                 return
         holder.close()
@@ -294,14 +297,22 @@ class Synth:
         if self.sfont_id < 0:
             self.close()
             raise EngineUnavailable(f"FluidSynth could not load the SoundFont {str(path)!r}")
+        try:
+            self._start()
+        except BaseException:  # the lent SoundFont leaves with this synth, before the caller hands it back
+            self.close()
+            raise
+        self._lent = lent  # from here on, closing hands the SoundFont back (before, the caller does)
+
+    def _start(self) -> None:
         self._drums = {c for c in range(self.channels) if c % 16 == 9}
         # FluidSynth numbers note-ons in the order they come (every voice a note starts carries its number): the
         # note-ons made here, and once a probe has seen a number, what to add to the count to get it
         self._notes = 0
         self._first_id: int | None = None
+        self._seen_id: int | None = None  # the newest number a probe has seen
         self._voice_buffer = (ctypes.c_void_p * _VOICES_PER_NOTE)()
         self.reset()
-        self._lent = lent  # from here on, closing hands the SoundFont back (before, the caller does)
 
     def __enter__(self) -> "Synth":
         return self
@@ -355,8 +366,8 @@ class Synth:
         self._lib.fluid_synth_cc(self._synth, channel, controller, value)
 
     def note_on(self, channel: int, key: int, velocity: int) -> None:
-        self._lib.fluid_synth_noteon(self._synth, channel, key, velocity)
-        self._notes += 1
+        if self._lib.fluid_synth_noteon(self._synth, channel, key, velocity) == 0:
+            self._notes += 1  # FluidSynth numbers a note-on it plays (not one on a channel without a program)
 
     @property
     def last_note_id(self) -> int | None:
@@ -449,8 +460,10 @@ class Synth:
             if lib.fluid_voice_get_channel(voice) == channel:
                 mine.append((lib.fluid_voice_get_id(voice), voice))
         newest = max((ident for ident, _ in mine), default=None)
-        if newest is not None:
-            self._first_id = newest - self._notes
+        if newest is None or (self._seen_id is not None and newest <= self._seen_id):
+            return []  # this note started no voice: the newest listed are an earlier, silenced one's
+        self._seen_id = newest
+        self._first_id = newest - self._notes
         return [voice for ident, voice in mine if ident == newest]
 
     @property
