@@ -286,8 +286,8 @@ class _Tails:
 
     FluidSynth renders a released voice until its envelope has fallen the whole :data:`.sf2.RELEASE_DB` (it judges a
     voice inaudible only against its loudest possible level), so a part whose notes overlap their long releases (a
-    pad stabbed on every beat) keeps dozens of voices sounding 60-96 dB under its newest notes, a quarter of all the
-    voices a piece renders. Here, at each note-off (or the pedal's lift, where the pedal holds the note) every voice of
+    pad stabbed on every beat) keeps dozens of voices sounding 60-96 dB under its newest notes, over a quarter of the
+    voices it plays (15 % of all over the public prompt set). Here, at each note-off (or the pedal's lift, where the pedal holds the note) every voice of
     the note is given an end: its own release time (its zones' value plus the channel's offset) times
     ``TAIL_DB / RELEASE_DB`` later, it is turned down to nothing over one block (no click) and let go the block after.
     The ends are fixed by the events and the SoundFont alone, so a score renders the same everywhere.
