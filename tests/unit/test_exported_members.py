@@ -53,3 +53,15 @@ def test_importing_orchestrion_pulls_in_nothing_heavy():
     assert not heavy & loaded, f"import orchestrion loaded {sorted(heavy & loaded)}"
     engines = sorted(m for m in loaded if m.startswith(("orchestrion.engines", "orchestrion.api", "orchestrion.jobs")))
     assert engines == []
+
+
+def test_the_client_is_imported_only_when_a_client_name_is_used():
+    # The service's processes and the CLI import `orchestrion` as well: none of them should pay for httpx at start.
+    code = ("import sys, orchestrion; before = 'httpx' in sys.modules or 'orchestrion.client' in sys.modules; "
+            "from orchestrion import Client, WaitTimeout; import orchestrion.client as c; "
+            "print(before, Client is c.Client, WaitTimeout is c.WaitTimeout, 'httpx' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True", "True", "True"]
+    missing = subprocess.run([sys.executable, "-c", "import orchestrion; orchestrion.NoSuchName"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and "has no attribute 'NoSuchName'" in missing.stderr
