@@ -1,7 +1,7 @@
 """Time to audio: the hosted API's own request, from POST to `completed` visible, and to the first streamed audio,
 on an idle server (prints figures; not a test).
 
-    .venv/bin/python bench/time_to_audio.py [--requests 12] [--workers 2]
+    .venv/bin/python bench/time_to_audio.py [--requests 12] [--workers 2] [--fresh 3]
 
 Starts `orchestrion serve --workers N` on loopback with the test configuration, sends warm-up requests (each prompt
 once per worker, at once, so every worker's engine has met every prompt: a fresh engine process imports the
@@ -14,6 +14,9 @@ the track itself by ~0.06 s). Interleaved with them, so all share the machine's 
 the request with `stems: true, sheet_music: true` (what the extras cost when asked for). Prints p50 and p95 of each
 against issue 15's targets (completed p50 ≤ 0.6 s, first audio p50 ≤ 0.3 s), and, for scale, what bare FluidSynth
 takes to render the same scores on one core.
+
+With ``--fresh N`` it first measures the first request a freshly started server gets (ready, then idle for
+``FRESH_IDLE_S`` as a person takes to send it), N servers with the composer's warm-up and N without, alternating.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ PROMPTS = [
 TARGET_P50 = 0.6
 POLL_SECONDS = 0.05
 TARGET_FIRST = 0.3
+FRESH_IDLE_S = 3.0
 
 
 def time_one(client: httpx.Client, body: dict) -> float:
@@ -86,9 +90,14 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=12, help="timed requests of each kind")
+    parser.add_argument("--requests", type=int, default=12, help="timed requests of each kind (0: none)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--fresh", type=int, default=0, help="fresh servers each way for the first request")
     args = parser.parse_args()
+    if args.fresh:
+        first_request(args.fresh, args.workers)
+    if args.requests < 1:
+        return
     kinds = {"hosted request → completed": ("completed", {}),
              "hosted request → first streamed audio": ("stream", {}),
              "with stems and sheet music → completed": ("completed", {"stems": True, "sheet_music": True})}
@@ -125,6 +134,28 @@ def main() -> None:
     print(f"  FluidSynth alone rendering the same scores on one core: p50 {statistics.median(floor):.3f} s "
           f"(min {min(floor):.3f}, max {max(floor):.3f}); on two cores at best half that, "
           f"{statistics.median(floor) / 2:.3f} s, before composing, mastering, storing and polling")
+
+
+def first_request(servers: int, workers: int) -> None:
+    """The first hosted request of freshly started servers, with the composer's warm-up and without it."""
+    from tests.support.server import TEST_CONFIG
+
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for index in range(servers):
+        for warm in (True, False) if index % 2 == 0 else (False, True):
+            config = TEST_CONFIG.replace("warm_up = false", f"warm_up = {str(warm).lower()}")
+            with ServerProcess(Path(tempfile.mkdtemp(prefix="orchestrion-tta-")), workers=workers,
+                               config=config) as server:
+                time.sleep(FRESH_IDLE_S)
+                with httpx.Client(base_url=server.base_url, timeout=120,
+                                  headers={"Authorization": f"Bearer {server.api_key}"}) as client:
+                    times[warm].append(time_one(client, {"model": "google/lyria2", "prompt": PROMPTS[0],
+                                                         "seed": 500 + index}))
+    print(f"first request of a fresh server ({servers} servers each way, {workers} workers, sent {FRESH_IDLE_S:g} s "
+          f"after ready)")
+    for warm, values in times.items():
+        print(f"  {'with the warm-up' if warm else 'without it':42} median {statistics.median(values):.3f} s  "
+              f"min {min(values):.3f} s  max {max(values):.3f} s")
 
 
 def bare_seconds(engine, prompt: str, seed: int) -> float:

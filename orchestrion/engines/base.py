@@ -165,6 +165,12 @@ class Engine(abc.ABC):
     def load(self) -> None:
         """Load heavy state (SoundFont, weights) once; called before the first :meth:`generate`."""
 
+    def warm(self) -> None:
+        """Do ahead of the first job what would otherwise slow it alone (imports, measurements kept for later
+        jobs), so the first request after a start is as quick as the rest. The engine process calls it once its
+        engines are loaded and reported ready, before it takes a job: a job sent meanwhile waits for it. A failure
+        here is logged and costs nothing else."""
+
     def validate(self, request: GenerationRequest) -> None:
         """Raise :class:`InvalidRequest` if this engine cannot serve ``request``. Must be cheap."""
         if not self.min_duration <= request.duration <= self.max_duration:

@@ -324,6 +324,16 @@ def child_main(specs: Sequence[EngineSpec], commands: Connection, events: Connec
     send(Loaded(engines={model: max(1, engine.max_batch) for model, engine in engines.items()},
                 unavailable=unavailable))
     threading.Thread(target=tick, name="alive", daemon=True).start()
+    for model, engine in engines.items():  # before the first job, which waits in the inbox meanwhile
+        started = time.perf_counter()
+        try:
+            engine.warm()
+        except Exception as exc:  # the job path is the same with or without: a failed warm-up only costs its time
+            log_event(log, "engine warm-up failed", logging.WARNING, model=model, reason=str(exc), pid=os.getpid())
+            continue
+        seconds = time.perf_counter() - started
+        if seconds >= 0.01:
+            log_event(log, "engine warmed", model=model, pid=os.getpid(), seconds=round(seconds, 3))
     try:
         while True:
             command = inbox.get()

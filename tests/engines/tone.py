@@ -33,9 +33,24 @@ class ToneEngine(Engine):
             with open(marker, "a") as fh:
                 fh.write(f"{os.getpid()}\n")
 
+    def warm(self) -> None:
+        # Options for the warm-up tests: it takes ``warm_seconds``, fails with ``warm_fail``, and ``warm_marker``
+        # records it, and each job after it, in order.
+        time.sleep(float(self.options.get("warm_seconds", 0.0)))
+        self._mark("warm")
+        if self.options.get("warm_fail"):
+            raise RuntimeError("the tone engine was asked to fail its warm-up")
+
+    def _mark(self, what: str) -> None:
+        marker = self.options.get("warm_marker")
+        if marker:
+            with open(marker, "a") as fh:
+                fh.write(f"{what}\n")
+
     def generate(self, requests: Sequence[GenerationRequest],
                  progress: ProgressCallback) -> list[GenerationResult | BaseException]:
         results: list[GenerationResult | BaseException] = []
+        self._mark("job")
         for index, request in enumerate(requests):
             prompt = request.prompt.lower()
             if "crash" in prompt:

@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 TEST_CONFIG = """
 [models."orchestrion/composer"]
 engine = "composer"
+warm_up = false  # dozens of servers start here, most never compose: their first composer job pays, as it did
 
 [models."test/tone"]
 engine = "tests.engines.tone:ToneEngine"

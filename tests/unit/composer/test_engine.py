@@ -93,8 +93,9 @@ def test_same_request_same_bytes_across_jobs_and_engines(engine):
     _generate(engine, prompt="gentle bossa nova with nylon guitar", seed=3)
     second, _ = _generate(engine)
     assert first.audio.tobytes() == second.audio.tobytes()
-    other = ComposerEngine()
+    other = ComposerEngine()  # warmed up as an engine process does it before its first job
     try:
+        other.warm()
         third, _ = _generate(other)
     finally:
         other.close()
@@ -104,6 +105,18 @@ def test_same_request_same_bytes_across_jobs_and_engines(engine):
         assert (a.data == b.data) if a.audio is None else (a.audio.tobytes() == b.audio.tobytes()), a.name
     different, _ = _generate(engine, seed=8)
     assert different.audio.shape != first.audio.shape or not np.array_equal(different.audio, first.audio)
+
+
+def test_engine_options_are_checked() -> None:
+    for option in ("stems", "warm_up"):
+        with pytest.raises(EngineError, match=f"{option} must be true or false"):
+            ComposerEngine({option: "yes"})
+    cold = ComposerEngine({"warm_up": False})
+    try:
+        cold.warm()  # nothing to do: not even the SoundFont is read
+        assert cold._soundfont is None
+    finally:
+        cold.close()
 
 
 def test_parameters_win_over_the_prompt(engine):

@@ -75,6 +75,29 @@ def test_a_job_completes_with_its_track_and_extras(env) -> None:
     assert job.credits_used == 2
 
 
+@pytest.mark.parametrize("fails", [False, True], ids=["warms", "warm-up fails"])
+def test_the_engine_warms_up_before_its_first_job_and_a_failed_warm_up_costs_nothing(tmp_path: Path,
+                                                                                      fails: bool) -> None:
+    marker = tmp_path / "order"
+    config = tmp_path / "o.toml"
+    config.write_text(f'[models."test/tone"]\nengine = "{TONE}"\nwarm_seconds = 0.5\nwarm_fail = {str(fails).lower()}'
+                      f'\nwarm_marker = "{marker}"\n')
+    settings = load_settings(config, environ={}, data_dir=str(tmp_path / "data"), lease_seconds=5)
+    settings.data_dir.mkdir()
+    store = SQLiteJobStore(settings.db_path)
+    store.migrate()
+    key = store.create_key(key_id="k1", name="t", key_hash="h1", prefix="orc_1", quota=None)
+    try:
+        # both queued before the worker starts: the first is claimed while its engine is still warming up
+        jobs = [make_job(store, key.id, "a tone") for _ in range(2)]
+        run_worker(settings, store, 2)
+        assert [store.get_job(job).status for job in jobs] == [JobStatus.COMPLETED] * 2
+        assert [store.get_job(job).attempts for job in jobs] == [1, 1]
+        assert marker.read_text().split() == ["warm", "job", "job"]  # once, and before any job
+    finally:
+        store.close()
+
+
 def test_output_format_is_honoured(env) -> None:
     settings, store, key = env
     job_id = make_job(store, key.id, "a tone", output_format="flac")
