@@ -139,6 +139,8 @@ def _answer(follower: _Follower, media_type: str, body: AsyncIterator[bytes]) ->
 
 
 async def _pieces(follower: _Follower, first: bytes) -> AsyncIterator[bytes]:
+    # the WAV header of the first piece says how long the whole file is
+    size = int.from_bytes(first[4:8], "little") + 8 if first[:4] == b"RIFF" else None
     yield first
     while True:
         data = await follower.next_piece()
@@ -152,6 +154,10 @@ async def _pieces(follower: _Follower, first: bytes) -> AsyncIterator[bytes]:
                 # the pieces were cleared once the finished file was stored: it holds the rest, byte for byte
                 async for chunk in _file(follower.ctx.storage, file.key, follower.sent):
                     yield chunk
+            elif size is not None and follower.sent < size:
+                # stored in another format, which cannot stand in for the rest of the WAV: its pieces are kept a
+                # while for readers like this one (the worker's PIECES_KEPT_SECONDS), and this one came too late
+                raise _StreamBroken(f"generation {job.id}: the stream's pieces were deleted before it was read")
             return
         if job.status.is_terminal:
             raise _StreamBroken(f"generation {job.id} ended {job.status.value} mid-stream")

@@ -4,7 +4,9 @@ The pieces are the track's WAV file cut in order: ``<generation>/stream/000000``
 (the track's length is known before its first frame), then the 16-bit samples follow, dithered by their place in
 the track (:func:`orchestrion.storage.encode.pcm16`), so the pieces joined are the finished ``output.wav``, byte for
 byte. Small pieces first (the first fifth of a second is readable as soon as it is made), larger ones after (fewer
-objects in an S3 bucket). They are transient: written without fsync, and deleted once the finished file is stored.
+objects in an S3 bucket). They are transient: written without fsync, and deleted once the finished file is stored
+(a file in another format than WAV cannot stand in for them: they stay a while longer, for a listener still
+reading them, :data:`.worker.PIECES_KEPT_SECONDS`).
 """
 
 from __future__ import annotations

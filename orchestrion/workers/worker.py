@@ -53,6 +53,10 @@ log = logging.getLogger("orchestrion.worker")
 PRESENCE_SECONDS = 5.0
 #: How often the worker looks for jobs of its batch canceled (or taken over) since the last look.
 LOST_CHECK_SECONDS = 0.25
+#: A track stored in another format than its stream's WAV keeps the stream's pieces this long after it completes,
+#: plus twice its length: a listener who started the stream while it rendered reads on at the pace of playback,
+#: long after the render is done, and the stored file (FLAC, MP3...) cannot stand in for the rest of a WAV.
+PIECES_KEPT_SECONDS = 60.0
 
 
 #: What a client reads when its audio was made but could not be encoded or stored (the log says why).
@@ -136,6 +140,8 @@ class Worker:
         self.stopping = threading.Event()
         #: Writes the pieces of the tracks being made, in order, beside the engine (:mod:`.streaming`).
         self._stream_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stream")
+        #: Streams' pieces deleted later (monotonic time, storage prefix): see PIECES_KEPT_SECONDS.
+        self._pieces_due: list[tuple[float, str]] = []
         self._restart_delay = 0.0
         self._running: _Running | None = None
         self._lock = threading.Lock()
@@ -231,6 +237,7 @@ class Worker:
             heartbeat.join(timeout=5)
             self._announce("stopped", [])
             self.engine_process.close()
+            self._delete_due_pieces()
             self._stream_writer.shutdown(wait=True)
         return done
 
@@ -289,13 +296,33 @@ class Worker:
             outcome = failure if failure is not None else [o for o in run.outcomes if o is not None]
             try:
                 self._patiently(self._finish, run.job, outcome, engine_seconds / len(jobs), lost=run.lost)
-                for sample in run.streams:  # the finished file (or the error) stands in for the pieces now
-                    self._stream_writer.submit(self.storage.delete_prefix, stream_prefix(run.job.id, sample))
+                for sample, stream in run.streams.items():
+                    self._delete_pieces(run, sample, stream)
             except StoreError as exc:
                 # Its lease runs out unrenewed, so the store requeues (or fails) the job: it costs an attempt,
                 # while the worker and its engine process stay for the next one.
                 log_event(log, "job not finished: store unavailable", logging.WARNING, job=run.job.id,
                           worker=self.worker_id, reason=str(exc))
+
+    def _delete_pieces(self, run: _JobRun, sample: int, stream: TrackStream) -> None:
+        """The finished WAV file (or the error) stands in for a stream's pieces at once; a file in another format
+        cannot, so a reader still on its way through them keeps them a while (deleted by the heartbeat)."""
+        prefix = stream_prefix(run.job.id, sample)
+        completed = not any(isinstance(outcome, BaseException) for outcome in run.outcomes)
+        if not completed or run.job.params.get("output_format") in (None, "wav"):
+            self._stream_writer.submit(self.storage.delete_prefix, prefix)
+            return
+        keep = PIECES_KEPT_SECONDS + 2.0 * stream.total / 48_000
+        with self._lock:
+            self._pieces_due.append((time.monotonic() + keep, prefix))
+
+    def _delete_due_pieces(self, now: float | None = None) -> None:
+        """Delete the pieces whose time has come (all of them with ``now=None``: the worker is stopping)."""
+        with self._lock:
+            due = [prefix for at, prefix in self._pieces_due if now is None or at <= now]
+            self._pieces_due = [(at, prefix) for at, prefix in self._pieces_due if now is not None and at > now]
+        for prefix in due:
+            self._stream_writer.submit(self.storage.delete_prefix, prefix)
 
     @staticmethod
     def _take_streamed(run: _JobRun) -> None:
@@ -419,6 +446,7 @@ class Worker:
             if stopping:
                 time.sleep(LOST_CHECK_SECONDS)  # the event stays set: keep the pace while the last batch finishes
             now = time.monotonic()
+            self._delete_due_pieces(now)
             with self._lock:
                 running = self._running
             try:

@@ -6,6 +6,7 @@ import io
 import time
 
 import httpx
+import pytest
 import soundfile
 
 from tests.support.server import ServerProcess
@@ -74,3 +75,47 @@ def test_stream_errors_use_the_error_body(live_server: ServerProcess) -> None:
         assert answer.status_code == 400 and "sample" in answer.json()["message"]
         anonymous = httpx.get(f"{live_server.base_url}/v2/generate/audio/stream", params={"generation_id": failed})
         assert anonymous.status_code == 401
+
+
+def test_a_reader_slower_than_the_render_gets_the_whole_track_in_another_format_too(
+        live_server: ServerProcess) -> None:
+    # Stored as FLAC, the finished file cannot stand in for the rest of the stream's WAV as it does for a WAV: the
+    # pieces stay for a reader who started while the track rendered and reads at the pace of playback.
+    with _client(live_server) as client:
+        generation_id = client.post("/v2/generate/audio", json={
+            "model": "google/lyria2", "seed": 4, "duration": 60, "output_format": "flac",
+            "prompt": "calm piano and strings"}).json()["id"]
+        received = bytearray()
+        with client.stream("GET", "/v2/generate/audio/stream", params={"generation_id": generation_id}) as answer:
+            assert answer.status_code == 200 and answer.headers["content-type"] == "audio/wav"
+            chunks = answer.iter_bytes(1 << 16)
+            received += next(chunks)
+            done = _completed(client, generation_id)  # the track is done and stored before most of it is read
+            assert done["status"] == "completed" and done["audio_file"]["content_type"] == "audio/flac"
+            time.sleep(1.0)  # and the worker has long finished with the job
+            for chunk in chunks:
+                received += chunk
+        size = int.from_bytes(received[4:8], "little") + 8
+        assert len(received) == size > 11_000_000  # a minute of 16-bit stereo, whole
+        streamed, rate = soundfile.read(io.BytesIO(bytes(received)), dtype="int16")
+        stored, stored_rate = soundfile.read(io.BytesIO(httpx.get(done["audio_file"]["url"]).content), dtype="int16")
+        assert rate == stored_rate == 48_000 and (streamed == stored).all()  # the same samples, losslessly
+
+
+def test_a_reader_that_comes_back_after_the_pieces_are_gone_sees_the_stream_cut(live_server: ServerProcess) -> None:
+    import shutil
+
+    with _client(live_server) as client:
+        generation_id = client.post("/v2/generate/audio", json={
+            "model": "google/lyria2", "seed": 5, "duration": 60, "output_format": "mp3",
+            "prompt": "calm piano and strings"}).json()["id"]
+        with client.stream("GET", "/v2/generate/audio/stream", params={"generation_id": generation_id}) as answer:
+            chunks = answer.iter_bytes(1 << 16)
+            received = len(next(chunks))
+            assert _completed(client, generation_id)["status"] == "completed"
+            # what the worker does once the pieces' time is up, long before this reader is through
+            shutil.rmtree(live_server.data_dir / "files" / generation_id / "stream")
+            with pytest.raises(httpx.RemoteProtocolError):  # cut short, not a file that merely ends early
+                for chunk in chunks:
+                    received += len(chunk)
+        assert received < 11_000_000
