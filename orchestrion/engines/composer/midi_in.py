@@ -25,11 +25,11 @@ from statistics import median
 import mido
 
 from .instruments import by_program
-from .score import Note, Track
+from .score import Bend, Control, Note, Track
 from .theory import NOTE_NAMES
 
-__all__ = ["MAX_MIDI_BEATS", "MAX_MIDI_BYTES", "MAX_MIDI_SECONDS", "MidiError", "MidiPart", "MidiPiece",
-           "bar_chords", "melody", "read_midi", "to_tracks"]
+__all__ = ["MAX_MIDI_BEATS", "MAX_MIDI_BYTES", "MAX_MIDI_SECONDS", "PERFORMANCE_CONTROLLERS", "MidiError", "MidiPart",
+           "MidiPiece", "bar_chords", "melody", "read_midi", "to_tracks"]
 
 #: Largest file accepted, in bytes (decoded).
 MAX_MIDI_BYTES = 1 << 20
@@ -39,6 +39,11 @@ MAX_MIDI_SECONDS = 300.0
 MAX_MIDI_BEATS = 8000
 
 _DRUM_CHANNEL = 9  # General MIDI's channel 10
+#: Controllers a file's part keeps, as the player's own: modulation, breath, foot, expression, the sustain,
+#: sostenuto and soft pedals, legato. Volume, pan and the effect sends are the mix's (the composer sets them); bank,
+#: data entry and the resets are not a performance.
+PERFORMANCE_CONTROLLERS = frozenset({1, 2, 4, 11, 64, 66, 67, 68})
+_MAX_BEND_RANGE = 24
 _DEFAULT_BPM = 120.0
 _MELODY_WORDS = ("melody", "lead", "vocal", "voice", "tune", "solo", "theme")
 _BASS_BELOW = 48  # a part whose median pitch lies below C3 plays the bass
@@ -74,6 +79,10 @@ class MidiPart:
     program: int  #: General MIDI program 0-127 (the channel's first program change; 0 without one)
     is_drums: bool
     notes: list[NoteTuple] = field(default_factory=list)  #: sorted by start, then pitch
+    #: The player's own controller curves (:data:`PERFORMANCE_CONTROLLERS`): (beat, controller, value), in order.
+    controls: list[tuple[float, int, int]] = field(default_factory=list)
+    bends: list[tuple[float, int]] = field(default_factory=list)  #: (beat, -8192..8191), in order
+    bend_range: int = 2  #: semitones either way (the file's RPN 0, else General MIDI's 2)
 
 
 @dataclass
@@ -225,6 +234,7 @@ def _parts(tracks, ticks_per_beat: int, *, named: bool) -> list[MidiPart]:
             elif message.type == "program_change" and message.channel not in programs:
                 programs[message.channel] = message.program
         notes = _track_notes(events, ticks_per_beat)
+        gestures = _track_gestures(events, ticks_per_beat)
         channels = sorted(notes)
         for channel in channels:
             name = (track_name if named else "") or instrument_name
@@ -234,12 +244,39 @@ def _parts(tracks, ticks_per_beat: int, *, named: bool) -> list[MidiPart]:
             elif len(channels) > 1:
                 name = f"{name} {channel + 1}"
             program = programs.get(channel, first_program.get(channel, 0))
-            raw.append((name, channel, program, sorted(notes[channel], key=lambda n: (n[0], n[2], n[1]))))
+            raw.append((name, channel, program, sorted(notes[channel], key=lambda n: (n[0], n[2], n[1])),
+                        gestures.get(channel, ([], [], 2))))
     parts, taken = [], set()
-    for name, channel, program, notes in raw:
+    for name, channel, program, notes, (controls, bends, bend_range) in raw:
         stem = _unique(_safe(name) or "part", taken)
-        parts.append(MidiPart(stem, channel, program, channel == _DRUM_CHANNEL, notes))
+        parts.append(MidiPart(stem, channel, program, channel == _DRUM_CHANNEL, notes, controls, bends, bend_range))
     return parts
+
+
+def _track_gestures(events, ticks_per_beat: int) -> dict[int, tuple[list, list, int]]:
+    """A track's controller curves (:data:`PERFORMANCE_CONTROLLERS`), pitch bends and bend range by channel; a
+    value that repeats the channel's last is left out."""
+    controls: dict[int, list[tuple[float, int, int]]] = {}
+    bends: dict[int, list[tuple[float, int]]] = {}
+    ranges: dict[int, int] = {}
+    last: dict[tuple[int, int], int] = {}  # (channel, controller; -1 for the bend) -> value
+    rpn: dict[int, list[int]] = {}  # channel -> [RPN MSB, LSB] selected
+    for tick, message in events:
+        kind = message.type
+        if kind == "control_change":
+            channel, controller, value = message.channel, message.control, message.value
+            if controller in (101, 100):
+                rpn.setdefault(channel, [127, 127])[controller == 100] = value
+            elif controller == 6 and rpn.get(channel) == [0, 0] and channel not in ranges:
+                ranges[channel] = min(max(value, 1), _MAX_BEND_RANGE)  # RPN 0: the bend range, semitones
+            elif controller in PERFORMANCE_CONTROLLERS and last.get((channel, controller)) != value:
+                last[(channel, controller)] = value
+                controls.setdefault(channel, []).append((round(tick / ticks_per_beat, 6), controller, value))
+        elif kind == "pitchwheel" and last.get((message.channel, -1), 0) != message.pitch:
+            last[(message.channel, -1)] = message.pitch
+            bends.setdefault(message.channel, []).append((round(tick / ticks_per_beat, 6), message.pitch))
+    return {channel: (controls.get(channel, []), bends.get(channel, []), ranges.get(channel, 2))
+            for channel in {*controls, *bends, *ranges}}
 
 
 def _track_notes(events, ticks_per_beat: int) -> dict[int, list[NoteTuple]]:
@@ -469,7 +506,8 @@ def _skyline(notes: list[NoteTuple]) -> list[NoteTuple]:
 
 def to_tracks(piece: MidiPiece) -> list[Track]:
     """The parts as score tracks: drums as drums, the tune's part as the melody, the rest as harmony or, when their
-    median pitch lies below C3, bass; tracks other than melody, bass and drums spread across the stereo field."""
+    median pitch lies below C3, bass; tracks other than melody, bass and drums spread across the stereo field. Each
+    keeps the file's pedals, expression, modulation and pitch bends (the performance layer leaves them as played)."""
     lead = _melody_part(piece)
     roles = []
     for part in piece.parts:
@@ -486,6 +524,8 @@ def to_tracks(piece: MidiPiece) -> list[Track]:
             name=part.name, role=role, program=part.program, is_drums=part.is_drums,
             notes=[Note(round(start, 4), round(max(duration, 0.05), 4), pitch, max(min(velocity, 127), 1))
                    for start, duration, pitch, velocity in part.notes],
+            controls=[Control(round(beat, 4), controller, value) for beat, controller, value in part.controls],
+            bends=[Bend(round(beat, 4), value) for beat, value in part.bends], bend_range=part.bend_range,
             pan=round(pans.get(i, 0.0), 3), volume=0.8,
         )
         for i, (part, role) in enumerate(zip(piece.parts, roles))

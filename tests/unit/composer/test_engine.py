@@ -183,3 +183,38 @@ def test_bad_options_fail_clearly():
     engine = ComposerEngine({"soundfont": "/nonexistent/font.sf2"})
     with pytest.raises(EngineError, match="SoundFont"):
         engine.load()
+
+
+def test_a_midi_files_sustain_pedal_is_heard(engine):
+    # Short guitar chords, one a bar: with the file's pedal down over each bar they ring on through it; without,
+    # each is let go after a quarter of a beat. (The composer's own players never pedal a guitar.)
+    def render(pedal: bool) -> np.ndarray:
+        track, now = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(120)),
+                                     mido.Message("program_change", channel=0, program=24)]), 0
+        events = []
+        for bar in range(4):
+            events += [(bar * 4.0, 1, mido.Message("note_on", note=p, velocity=100)) for p in (52, 59, 64)]
+            events += [(bar * 4.0 + 0.25, 0, mido.Message("note_off", note=p)) for p in (52, 59, 64)]
+            if pedal:
+                events += [(bar * 4.0, 0, mido.Message("control_change", control=64, value=127)),
+                           (bar * 4.0 + 3.9, 0, mido.Message("control_change", control=64, value=0))]
+        for beat, _, message in sorted(events, key=lambda e: (e[0], e[1])):
+            tick = round(beat * 480)
+            track.append(message.copy(time=tick - now))
+            now = tick
+        buffer = io.BytesIO()
+        midi = mido.MidiFile(type=0, ticks_per_beat=480)
+        midi.tracks.append(track)
+        midi.save(file=buffer)
+        data = buffer.getvalue()
+        result, _ = _generate(engine, prompt="a guitar",
+                              params={"midi": {"file": "input.mid", "bytes": len(data)}, "midi_mode": "render"},
+                              files={"midi": data})
+        return result.audio
+
+    def gaps_db(audio: np.ndarray) -> float:  # the mean level from beat 1 to 3.5 of each bar, 0.5 s a beat
+        frames = [audio[int((bar * 2.0 + 0.5) * 48_000):int((bar * 2.0 + 1.75) * 48_000)] for bar in range(4)]
+        return 10 * np.log10(np.mean(np.square(np.concatenate(frames), dtype=np.float64)))
+
+    held, let_go = gaps_db(render(pedal=True)), gaps_db(render(pedal=False))
+    assert held > let_go + 10, (held, let_go)

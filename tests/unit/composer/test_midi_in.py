@@ -340,3 +340,59 @@ def test_damaged_files_raise_midi_error_only():
             assert "Traceback" not in str(exc) and str(exc)
         else:
             assert piece.parts and piece.seconds <= 300.0 + piece.bar_beats * 60.0 / min(b for _, b in piece.tempo)
+
+
+def _pedalled_piano(pedal: bool) -> bytes:
+    """Staccato piano chords, one a bar, the sustain pedal down over each bar (or never), an expression swell and a
+    bend on a second part; volume and pan as a file's mix sets them."""
+    notes = [(bar * 4.0, 0.25, pitch, 90) for bar in range(4) for pitch in (60, 64, 67)]
+    meta = [(0.0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(120))),
+            (0.0, mido.Message("control_change", channel=0, control=7, value=50)),  # the mix's: not kept
+            (0.0, mido.Message("control_change", channel=0, control=10, value=20))]
+    if pedal:
+        for bar in range(4):
+            meta += [(bar * 4.0, mido.Message("control_change", channel=0, control=64, value=127)),
+                     (bar * 4.0 + 3.9, mido.Message("control_change", channel=0, control=64, value=0))]
+    lead = [(beat, 1.0, 72, 90) for beat in range(16)]
+    lead_meta = [(0.0, mido.Message("control_change", channel=1, control=101, value=0)),
+                 (0.0, mido.Message("control_change", channel=1, control=100, value=0)),
+                 (0.0, mido.Message("control_change", channel=1, control=6, value=12)),  # bend range: 12
+                 (0.0, mido.Message("control_change", channel=1, control=11, value=60)),
+                 (2.0, mido.Message("control_change", channel=1, control=11, value=60)),  # the same again
+                 (4.0, mido.Message("control_change", channel=1, control=11, value=110)),
+                 (5.5, mido.Message("pitchwheel", channel=1, pitch=4096)),
+                 (6.0, mido.Message("pitchwheel", channel=1, pitch=0))]
+    midi = mido.MidiFile(type=1, ticks_per_beat=TPB)
+    midi.tracks.append(_track("Piano", notes, channel=0, program=0, meta=meta))
+    midi.tracks.append(_track("Lead", lead, channel=1, program=81, meta=lead_meta))
+    return _save(midi)
+
+
+def test_the_files_pedals_expression_and_bends_are_kept_and_its_mix_is_not():
+    piano, lead = to_tracks(read_midi(_pedalled_piano(pedal=True)))
+    assert [(c.time, c.controller, c.value) for c in piano.controls] == [
+        (bar * 4.0 + offset, 64, value) for bar in range(4) for offset, value in ((0.0, 127), (3.9, 0))]
+    assert [(c.time, c.controller, c.value) for c in lead.controls] == [(0.0, 11, 60), (4.0, 11, 110)]
+    assert [(b.time, b.value) for b in lead.bends] == [(5.5, 4096), (6.0, 0)] and lead.bend_range == 12
+    assert piano.bends == [] and piano.bend_range == 2
+
+
+def test_the_performance_leaves_a_files_own_curves_as_played():
+    from orchestrion.engines.composer.edits import midi_score
+    from orchestrion.engines.composer.interpret import interpret
+    from orchestrion.engines.composer.perform import perform
+    from orchestrion.engines.composer.styles import STYLES
+
+    def performed(pedal: bool):
+        score = midi_score(read_midi(_pedalled_piano(pedal)), interpret("a warm piano recording", "", {}))
+        return perform(score, STYLES["ballad"], random.Random(1)).tracks  # a ballad's pianist pedals
+
+    piano, lead = performed(pedal=True)
+    assert [(c.time, c.value) for c in piano.controls if c.controller == 64] == [
+        (bar * 4.0 + offset, value) for bar in range(4) for offset, value in ((0.0, 127), (3.9, 0))]
+    assert [(b.time, b.value) for b in lead.bends] == [(5.5, 4096), (6.0, 0)]
+    assert [(c.time, c.value) for c in lead.controls if c.controller == 11] == [(0.0, 60), (4.0, 110)]
+    unpedalled, _ = performed(pedal=False)  # without the file's pedal, the pianist pedals as it would
+    drawn = [(c.time, c.value) for c in unpedalled.controls if c.controller == 64]
+    assert drawn and drawn != [(c.time, c.value) for c in piano.controls if c.controller == 64]
+    assert not {7, 10} & {c.controller for c in piano.controls + unpedalled.controls}

@@ -86,6 +86,8 @@ def _write(part: Part, notes: list[Played], added: list[Control]) -> None:
     track = part.track
     track.notes = [Note(round(n.start, 5), round(max(n.end - n.start, 1e-3), 5), n.pitch, n.velocity)
                    for n in sorted(notes, key=lambda n: (n.start, n.pitch))]
-    written = {c.controller for c in added}  # a curve the performance draws replaces any the score carried
-    kept = [c for c in track.controls if c.controller not in written]
-    track.controls = sorted(kept + added, key=lambda c: (c.time, c.controller))
+    # a curve the score already carries is the player's own (a MIDI file's pedal or expression): it stays, and the
+    # performance draws only the controllers it lacks (a composed score carries none before it is performed)
+    carried = {c.controller for c in track.controls}
+    added = [c for c in added if c.controller not in carried]
+    track.controls = sorted(track.controls + added, key=lambda c: (c.time, c.controller))

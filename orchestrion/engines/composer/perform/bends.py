@@ -285,7 +285,8 @@ def apply_bends(parts: list[tuple[Part, list[Played]]], timeline: Timeline, feel
     bent (glides merge notes) and the names of the tracks a steel player swells with the volume pedal."""
     if not feel.bends:
         return {}, set()
-    lines = [_Line(part, notes, timeline) for part, notes in parts if not part.drums and notes]
+    # a track that bends already (a MIDI file's player) is left as played
+    lines = [_Line(part, notes, timeline) for part, notes in parts if not part.drums and notes and not part.track.bends]
     touched: dict[str, _Line] = {}
     for kind in KINDS:  # a fixed order: glides claim their notes before ornaments
         if kind not in feel.bends:
