@@ -16,26 +16,8 @@ from typing import TYPE_CHECKING
 
 from orchestrion._version import __version__
 
-if TYPE_CHECKING:
-    from orchestrion.client import (
-        APIConnectionError,
-        APIError,
-        APITimeoutError,
-        AsyncClient,
-        AudioFile,
-        AuthenticationError,
-        BadRequestError,
-        Client,
-        ConflictError,
-        Generation,
-        GenerationFailed,
-        NotFoundError,
-        OrchestrionError,
-        PermissionDeniedError,
-        RateLimitError,
-        ServerError,
-        WaitTimeout,
-    )
+if TYPE_CHECKING:  # what the names below are, for type checkers
+    from orchestrion.client import *  # noqa: F403
 
 
 def __getattr__(name: str) -> object:

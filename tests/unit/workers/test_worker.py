@@ -25,18 +25,23 @@ from tests.unit.api.helpers import bearer, make_key
 TONE = "tests.engines.tone:ToneEngine"
 
 
-@pytest.fixture
-def env(tmp_path: Path):
+def _open(tmp_path: Path, config_text: str, lease_seconds: float):
+    """Settings from ``config_text``, a migrated SQLite store under ``tmp_path`` and a key in it."""
     config = tmp_path / "o.toml"
-    config.write_text(
-        f'[models."test/tone"]\nengine = "{TONE}"\ncredits = 2\nload_marker = "{tmp_path / "loads"}"\n'
-        f'[models."test/batch"]\nengine = "{TONE}"\nmax_batch = 4\n'
-    )
-    settings = load_settings(config, environ={}, data_dir=str(tmp_path / "data"), lease_seconds=2)
+    config.write_text(config_text)
+    settings = load_settings(config, environ={}, data_dir=str(tmp_path / "data"), lease_seconds=lease_seconds)
     settings.data_dir.mkdir()
     store = SQLiteJobStore(settings.db_path)
     store.migrate()
     key = store.create_key(key_id="k1", name="t", key_hash="h1", prefix="orc_1", quota=None)
+    return settings, store, key
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    settings, store, key = _open(
+        tmp_path, f'[models."test/tone"]\nengine = "{TONE}"\ncredits = 2\nload_marker = "{tmp_path / "loads"}"\n'
+                  f'[models."test/batch"]\nengine = "{TONE}"\nmax_batch = 4\n', lease_seconds=2)
     yield settings, store, key
     store.close()
 
@@ -79,14 +84,8 @@ def test_a_job_completes_with_its_track_and_extras(env) -> None:
 def test_the_engine_warms_up_before_its_first_job_and_a_failed_warm_up_costs_nothing(tmp_path: Path,
                                                                                       fails: bool) -> None:
     marker = tmp_path / "order"
-    config = tmp_path / "o.toml"
-    config.write_text(f'[models."test/tone"]\nengine = "{TONE}"\nwarm_seconds = 0.5\nwarm_fail = {str(fails).lower()}'
-                      f'\nwarm_marker = "{marker}"\n')
-    settings = load_settings(config, environ={}, data_dir=str(tmp_path / "data"), lease_seconds=5)
-    settings.data_dir.mkdir()
-    store = SQLiteJobStore(settings.db_path)
-    store.migrate()
-    key = store.create_key(key_id="k1", name="t", key_hash="h1", prefix="orc_1", quota=None)
+    settings, store, key = _open(tmp_path, f'[models."test/tone"]\nengine = "{TONE}"\nwarm_seconds = 0.5\n'
+                                           f'warm_fail = {str(fails).lower()}\nwarm_marker = "{marker}"\n', 5)
     try:
         # both queued before the worker starts: the first is claimed while its engine is still warming up
         jobs = [make_job(store, key.id, "a tone") for _ in range(2)]
