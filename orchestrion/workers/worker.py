@@ -40,6 +40,7 @@ from ..jobs import FileRef, Job, JobStatus, JobStore, StoreError, StoreUnavailab
 from ..logs import log_event
 from ..storage import Storage, open_storage
 from ..storage import results as stored_results
+from ..storage.encode import OUTPUT_RATE
 from ..storage.results import EncodingFailed
 from .engine_process import EngineProcess, EngineSpec
 from .messages import client_message
@@ -312,7 +313,7 @@ class Worker:
         if not completed or run.job.params.get("output_format") in (None, "wav"):
             self._stream_writer.submit(self.storage.delete_prefix, prefix)
             return
-        keep = PIECES_KEPT_SECONDS + 2.0 * stream.total / 48_000
+        keep = PIECES_KEPT_SECONDS + 2.0 * stream.total / OUTPUT_RATE
         with self._lock:
             self._pieces_due.append((time.monotonic() + keep, prefix))
 
